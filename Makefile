@@ -1,0 +1,215 @@
+# rill -- GNU make only. Respects CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
+#
+#   make                 librill.a, librill.so, examples, the rill tool
+#   make test            installs missing packages (or says how), runs all tests
+#   make test T=batch    one test binary (test/test_batch.c)
+#   make bench           the default benchmarks
+#   make asan tsan       the tests under sanitizers; make check-valgrind
+#   make fuzz            each fuzz target for FUZZ_SECONDS (clang, libFuzzer)
+#   make install uninstall headertest format format-check lint clean
+
+VERSION := $(shell sed -n 's/^\#define RILL_VERSION_STRING "\(.*\)"/\1/p' include/rill.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+
+# Dependencies: pkg-config where the distribution ships a module; lmdb.pc
+# is missing on some, msgpack-c is "msgpack" in 4.x and "msgpack-c" from 6.
+pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
+MSGPACK_PC := $(shell $(PKG_CONFIG) --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
+DEP_CFLAGS := $(call pc,--cflags,lmdb $(MSGPACK_PC) libzstd)
+LMDB_LIBS := $(or $(call pc,--libs,lmdb),-llmdb)
+MSGPACK_LIBS := $(or $(call pc,--libs,$(MSGPACK_PC)),-lmsgpackc)
+ZSTD_LIBS := $(or $(call pc,--libs,libzstd),-lzstd)
+DEP_LIBS := $(LMDB_LIBS) $(MSGPACK_LIBS) $(ZSTD_LIBS) -pthread
+CMOCKA_CFLAGS := $(call pc,--cflags,cmocka)
+CMOCKA_LIBS := $(or $(call pc,--libs,cmocka),-lcmocka)
+
+# A variant is a build directory with its own flags.
+VARIANT ?= release
+B := build/$(VARIANT)
+CFLAGS ?= -O2 -g
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wno-missing-field-initializers
+VARIANT_FLAGS_release :=
+VARIANT_FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+VARIANT_FLAGS_tsan := -O1 -g -fsanitize=thread
+VARIANT_FLAGS_valgrind := -O1 -g
+VFLAGS := $(VARIANT_FLAGS_$(VARIANT))
+ALL_CFLAGS := $(WARN) $(CFLAGS) $(VFLAGS) $(CPPFLAGS) -Iinclude $(DEP_CFLAGS) -pthread
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden
+ALL_LDFLAGS := $(LDFLAGS) $(VFLAGS)
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+STATIC := $(B)/librill.a
+SHARED := $(B)/librill.so.$(VERSION)
+SONAME := librill.so.$(MAJOR)
+
+TEST_SRC := $(wildcard test/test_*.c)
+TEST_BIN := $(TEST_SRC:test/%.c=$(B)/test/%)
+TEST_SUPPORT := $(B)/test/support.o
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
+FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(B)/fuzz/%-replay)
+BENCH_BIN := $(B)/bench/rill-bench
+
+.PHONY: all lib test test-run deps asan tsan check-valgrind bench bench-full \
+        fuzz install uninstall headertest format format-check lint clean examples
+
+all: lib examples
+
+lib: $(STATIC) $(B)/librill.so
+
+examples: $(EXAMPLE_BIN)
+
+$(B)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/rill.h
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(B)/librill.so: $(SHARED)
+	ln -sf librill.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf librill.so.$(VERSION) $@
+
+$(B)/examples/%: examples/%.c $(STATIC) include/rill.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
+
+# ---- tests ----
+
+$(TEST_SUPPORT): test/support.c test/support.h include/rill.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib -c $< -o $@
+
+$(B)/test/%: test/%.c $(TEST_SUPPORT) $(STATIC) test/support.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $< $(TEST_SUPPORT) -o $@ \
+	    $(ALL_LDFLAGS) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
+
+# The fuzz targets' inputs replayed by a plain driver, in every test run.
+$(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib $< test/fuzz/replay.c -o $@ $(ALL_LDFLAGS) \
+	    $(STATIC) $(DEP_LIBS)
+
+# `make test` first makes sure the packages are there (installing them
+# when it can), then builds and runs everything in a fresh make.
+test:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory test-run
+
+T ?=
+test-run: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN)
+	@B=$(B) T=$(T) sh scripts/run-tests.sh
+
+deps:
+	@sh scripts/deps.sh library
+
+asan:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory VARIANT=asan test-run
+
+tsan:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory VARIANT=tsan CC=clang test-run
+
+check-valgrind:
+	@sh scripts/deps.sh library valgrind
+	@$(MAKE) --no-print-directory VARIANT=valgrind lib $(TEST_BIN) $(FUZZ_REPLAY)
+	@B=build/valgrind T=$(T) VALGRIND=1 sh scripts/run-tests.sh
+
+# ---- benchmarks ----
+
+BENCH_SRC := $(wildcard bench/*.c)
+$(BENCH_BIN): $(BENCH_SRC) $(wildcard bench/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib $(filter %.c,$^) -o $@ $(ALL_LDFLAGS) \
+	    $(STATIC) $(DEP_LIBS) -lm
+
+bench:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	$(BENCH_BIN) --default
+
+bench-full:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	$(BENCH_BIN) --full
+
+# ---- fuzzing (clang's libFuzzer) ----
+
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Iinclude -Ilib $(DEP_CFLAGS) -pthread
+fuzz:
+	@sh scripts/deps.sh library clang
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do \
+	    n=$$(basename $$f .c); \
+	    clang $(FUZZ_CFLAGS) $$f $(LIB_SRC) -o build/fuzz/$$n $(DEP_LIBS) || exit 1; \
+	    mkdir -p build/fuzz/$$n-corpus; \
+	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	    build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build/fuzz/$$n-corpus test/fuzz/corpus/$$n || exit 1; \
+	done
+
+# ---- install ----
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/rill.h $(DESTDIR)$(INCLUDEDIR)/rill.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/librill.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION)
+	ln -sf librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/librill.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@MSGPACK_PC@|$(MSGPACK_PC)|' \
+	    -e 's|@REQUIRES_LMDB@|$(shell $(PKG_CONFIG) --exists lmdb 2>/dev/null && echo lmdb,)|' \
+	    -e 's|@LIBS_LMDB@|$(shell $(PKG_CONFIG) --exists lmdb 2>/dev/null || echo -llmdb)|' \
+	    lib/rill.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/rill.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/rill.h $(DESTDIR)$(LIBDIR)/librill.a \
+	    $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/librill.so $(DESTDIR)$(PKGCONFIGDIR)/rill.pc
+
+# ---- checks ----
+
+# The public header stands alone, as C99 and as C++, with no dependency's
+# header in it.
+headertest:
+	@mkdir -p build
+	printf '#include <rill.h>\nint main(void){return rill_version()==0;}\n' > build/headertest.c
+	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.c -o build/headertest.o
+	printf '#include <rill.h>\nint main(){return rill_version()==nullptr;}\n' > build/headertest.cc
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.cc -o build/headertest-cc.o
+	! grep -E '#include <(lmdb|msgpack|zstd)' include/rill.h
+
+SOURCES := $(wildcard include/*.h lib/*.[ch] test/*.[ch] test/fuzz/*.c examples/*.c tools/*.[ch] bench/*.[ch])
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run --Werror $(SOURCES)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -Iinclude -Ilib lib tools
+	clang-tidy --quiet $(LIB_SRC) -- -std=c11 -Iinclude -Ilib $(DEP_CFLAGS)
+
+clean:
+	rm -rf build

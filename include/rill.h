@@ -1,0 +1,456 @@
+/*
+ * rill.h -- an embedded event log: Kafka's topics, partitions, offsets and
+ * consumer groups as a library over LMDB.
+ *
+ * This header is the whole manual. Every function documents what it does,
+ * the errors it returns, who owns what, and its thread safety in one word:
+ *
+ *   safe          any thread, concurrently with other calls on the handle
+ *   handle        calls on one handle must be serialized by the caller
+ *   thread-local  the result belongs to the calling thread
+ *   init          call before the handle is shared between threads
+ *
+ * Conventions (libgit2, LMDB): out-parameters come first, then the handle,
+ * then inputs, then a callback and its opaque pointer. Functions that can
+ * fail return 0 or a negative RILL_E* code, and set a detailed message for
+ * the calling thread (rill_errmsg). A failed call changes nothing unless its
+ * comment says otherwise. Destructors return void and accept NULL.
+ *
+ * Fork: a handle belongs to the process that opened it. After fork() the
+ * child must open the directory itself; every call on an inherited handle
+ * returns RILL_EFORKED (and rill_close only frees memory).
+ */
+#ifndef RILL_H
+#define RILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RILL_VERSION_MAJOR 0
+#define RILL_VERSION_MINOR 1
+#define RILL_VERSION_PATCH 0
+#define RILL_VERSION_STRING "0.1.0"
+
+/* The library's version, "MAJOR.MINOR.PATCH". Thread safety: safe. */
+const char *rill_version(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
+
+/* Error codes are fixed and never renumbered. */
+#define RILL_ERRNO_MAP(X)                                                      \
+    X(EINVAL, -1, "invalid argument")                                          \
+    X(ENOTFOUND, -2, "not found")                                              \
+    X(EEXIST, -3, "already exists")                                            \
+    X(ETOOBIG, -4, "record too large")                                         \
+    X(EFULL, -5, "log full")                                                   \
+    X(ECORRUPT, -6, "data corrupted")                                          \
+    X(EFENCED, -7, "fenced: partition no longer owned")                       \
+    X(EOFFSET, -8, "offset out of range")                                      \
+    X(ETIMEDOUT, -9, "timed out")                                              \
+    X(EQUEUEFULL, -10, "queue full")                                           \
+    X(EBUSY, -11, "busy")                                                      \
+    X(EVERSION, -12, "unsupported format version")                             \
+    X(EPERM, -13, "permission denied")                                         \
+    X(ECLOSED, -14, "handle closed")                                           \
+    X(EIO, -15, "I/O error")                                                   \
+    X(ENOMEM, -16, "out of memory")                                            \
+    X(EFORKED, -17, "handle used in a child after fork")                       \
+    X(EUNKNOWN, -18, "outcome unknown")                                        \
+    X(ESTATE, -19, "operation not valid in this state")
+
+enum rill_error {
+#define RILL_ERR_ENUM_(name, value, text) RILL_##name = (value),
+    RILL_ERRNO_MAP(RILL_ERR_ENUM_)
+#undef RILL_ERR_ENUM_
+    RILL_OK = 0
+};
+
+/* The short fixed text of an error code ("topic not found" style); an
+ * unknown code gives "unknown error". Never NULL. Thread safety: safe. */
+const char *rill_strerror(int err);
+
+/* The detailed message of this thread's most recent failed call, such as
+ * "topic 'orders' has 3 partitions; partition 7 requested". Valid until the
+ * thread's next rill call. Never NULL ("" before any failure).
+ * Thread safety: thread-local. */
+const char *rill_errmsg(void);
+
+/* ------------------------------------------------------------------------
+ * Special values
+ * ------------------------------------------------------------------------ */
+
+#define RILL_PARTITION_ANY (-1)
+#define RILL_OFFSET_END (-1)       /* the next offset to be written */
+#define RILL_OFFSET_BEGINNING (-2) /* the first offset still in the log */
+#define RILL_OFFSET_STORED (-1000) /* the group's committed offset, else the
+                                      consumer's auto_offset_reset */
+
+/* A partition of a topic, with an offset where one is meant (like
+ * librdkafka's rd_kafka_topic_partition_t); offset is ignored elsewhere. */
+typedef struct rill_topic_partition {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} rill_topic_partition;
+
+/* ------------------------------------------------------------------------
+ * Opening a directory
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill rill;                   /* an open directory; safe */
+typedef struct rill_consumer rill_consumer; /* one thread at a time */
+
+enum rill_sync_mode {
+    /* fsync at every commit: an acknowledged record survives power loss. */
+    RILL_SYNC_ALWAYS = 0,
+    /* fsync at most every sync_interval_ms: a crash of the process loses
+     * nothing acknowledged; power loss loses at most the last interval. */
+    RILL_SYNC_INTERVAL = 1,
+    /* never fsync (the OS writes back when it likes): a crash of the
+     * process loses nothing acknowledged, power loss may lose anything not
+     * yet written back and the OS does not promise an order. */
+    RILL_SYNC_NONE = 2
+};
+
+enum rill_log_level { RILL_LOG_ERROR = 0, RILL_LOG_WARN = 1, RILL_LOG_INFO = 2 };
+
+/* Receives the library's rare diagnostics (a warning about the LMDB
+ * version, stale readers cleared, the map grown). Called on whichever
+ * thread noticed; must not call back into rill. */
+typedef void (*rill_log_cb)(void *opaque, int level, const char *message);
+
+/* Returns the current time in milliseconds since the Unix epoch. rill uses
+ * it for record timestamps of 0, retention and session timeouts; tests
+ * inject a clock to run time-dependent logic in milliseconds. */
+typedef int64_t (*rill_clock_cb)(void *opaque);
+
+typedef struct rill_options {
+    int sync;                  /* enum rill_sync_mode; default ALWAYS */
+    unsigned sync_interval_ms; /* for RILL_SYNC_INTERVAL; default 1000 */
+    size_t map_size_initial;   /* 0 = 1 GiB (virtual; the file grows as used) */
+    size_t map_size_max;       /* 0 = 64 GiB; the map grows up to this */
+    unsigned file_mode;        /* default 0600; 0660 to share with a group */
+    int read_only;             /* open an existing directory without writing */
+    rill_log_cb log;           /* NULL = no diagnostics */
+    void *log_opaque;
+    rill_clock_cb clock; /* NULL = the system's real-time clock */
+    void *clock_opaque;
+} rill_options;
+
+/* Fills *o with the defaults above. Thread safety: safe. */
+void rill_options_init(rill_options *o);
+
+/* Opens the rill directory dir, creating it (and the log inside it) when
+ * missing unless o->read_only. o may be NULL for the defaults; the library
+ * keeps no pointer to it.
+ *
+ * A directory holds data.mdb and lock.mdb (LMDB) and the small side file
+ * "notify"; files are created with o->file_mode exactly (the umask does not
+ * apply). Every process that shares a directory must see the same local
+ * file system and the same PID namespace; network file systems are refused.
+ *
+ * Opening a directory this process has open already (by any path, symlink
+ * or bind mount of the same file) returns the same handle with a reference
+ * added: each rill_open needs its rill_close. Its options must then match
+ * (sync, read_only), or the call fails with RILL_EBUSY.
+ *
+ * Errors: RILL_EINVAL (NULL out or dir, bad option, network file system),
+ * RILL_ENOTFOUND (read_only and no rill directory there), RILL_EVERSION
+ * (written by a newer rill, or not a rill directory), RILL_EPERM (cannot
+ * create or open the files), RILL_EBUSY (open here with other options),
+ * RILL_EIO, RILL_ENOMEM. On failure *out is NULL.
+ * Thread safety: safe. */
+int rill_open(rill **out, const char *dir, const rill_options *o);
+
+/* Drops a reference; the last closes the directory. Every consumer of the
+ * handle must be closed first. Accepts NULL. In a child after fork it only
+ * frees this process's memory. Thread safety: handle (no other call may be
+ * running on r, and none may start). */
+void rill_close(rill *r);
+
+/* ------------------------------------------------------------------------
+ * Topics
+ * ------------------------------------------------------------------------ */
+
+enum rill_cleanup_policy {
+    RILL_CLEANUP_DELETE = 1,  /* old batches leave by time and size */
+    RILL_CLEANUP_COMPACT = 2, /* keep the latest record per key */
+    RILL_CLEANUP_COMPACT_DELETE = 3
+};
+
+enum rill_compression { RILL_COMPRESSION_NONE = 0, RILL_COMPRESSION_ZSTD = 1 };
+
+enum rill_partitioner {
+    /* Java Kafka clients' default: murmur2(key) & 0x7fffffff % partitions */
+    RILL_PARTITIONER_MURMUR2 = 0,
+    /* librdkafka's "consistent": crc32(key) % partitions */
+    RILL_PARTITIONER_CRC32 = 1
+};
+
+#define RILL_TOPIC_NAME_MAX 249
+#define RILL_PARTITIONS_MAX 65536
+#define RILL_RECORD_BYTES_MAX (64u * 1024 * 1024)
+
+typedef struct rill_topic_config {
+    int32_t partitions;         /* default 1; 1..RILL_PARTITIONS_MAX */
+    int64_t retention_ms;       /* -1 = keep forever (default) */
+    int64_t retention_bytes;    /* per partition, -1 = unlimited (default) */
+    int cleanup_policy;         /* enum rill_cleanup_policy; default DELETE */
+    int compression;            /* enum rill_compression; default NONE */
+    int compression_level;      /* zstd level; 0 = zstd's default (3) */
+    uint32_t max_record_bytes;  /* key + value + headers; default 1 MiB,
+                                   at most RILL_RECORD_BYTES_MAX */
+    int partitioner;            /* enum rill_partitioner; default MURMUR2 */
+} rill_topic_config;
+
+/* Fills *c with the defaults above. Thread safety: safe. */
+void rill_topic_config_init(rill_topic_config *c);
+
+/* Creates a topic. Names follow Kafka's rule: 1..249 characters of
+ * [A-Za-z0-9._-], neither "." nor "..". c may be NULL for the defaults.
+ * Errors: RILL_EINVAL (bad name or config), RILL_EEXIST, RILL_EPERM
+ * (read-only), RILL_EFULL. Thread safety: safe. */
+int rill_topic_create(rill *r, const char *topic, const rill_topic_config *c);
+
+/* Changes a topic's configuration. Partitions may only grow; new
+ * partitions start empty at offset 0 and no record moves (keyed records
+ * produced afterwards may map to other partitions, as in Kafka).
+ * Errors: RILL_EINVAL (bad config, fewer partitions), RILL_ENOTFOUND,
+ * RILL_EPERM, RILL_EFULL. Thread safety: safe. */
+int rill_topic_alter(rill *r, const char *topic, const rill_topic_config *c);
+
+/* Deletes a topic with its records and every group's committed offsets
+ * for it. Consumers assigned to it see RILL_ENOTFOUND from rill_poll.
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_EPERM. Thread safety: safe. */
+int rill_topic_delete(rill *r, const char *topic);
+
+/* Lists the topic names in byte order. *names is an array of *count
+ * NUL-terminated strings, owned by the caller: free it with
+ * rill_names_free. Errors: RILL_EINVAL, RILL_ENOMEM. Thread safety: safe. */
+int rill_topic_list(char ***names, size_t *count, rill *r);
+
+/* Frees what rill_topic_list (or another *_list) returned. Accepts NULL. */
+void rill_names_free(char **names, size_t count);
+
+typedef struct rill_partition_info {
+    int32_t partition;
+    int64_t first_offset; /* the first offset still in the log */
+    int64_t next_offset;  /* the offset the next record will get */
+    int64_t records;      /* records present (next - first unless compacted) */
+    int64_t bytes;        /* stored bytes of its batches */
+    int64_t batches;
+} rill_partition_info;
+
+typedef struct rill_topic_info {
+    char name[RILL_TOPIC_NAME_MAX + 1];
+    rill_topic_config config;
+    int64_t created_ms;
+    size_t partition_count;
+    rill_partition_info *partitions; /* partition_count entries */
+} rill_topic_info;
+
+/* Describes a topic: its configuration and, per partition, first and next
+ * offset, records and bytes. The caller frees *out with
+ * rill_topic_info_free. Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_ENOMEM,
+ * RILL_ECORRUPT. Thread safety: safe. */
+int rill_topic_describe(rill_topic_info **out, rill *r, const char *topic);
+
+/* Frees a rill_topic_info. Accepts NULL. */
+void rill_topic_info_free(rill_topic_info *info);
+
+/* ------------------------------------------------------------------------
+ * Producing
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_header {
+    const char *key; /* NUL-terminated, at most 255 bytes */
+    const void *value;
+    size_t value_len;
+} rill_header;
+
+typedef struct rill_message {
+    const char *topic;
+    int32_t partition; /* RILL_PARTITION_ANY: the topic's partitioner on the
+                          key; without a key, sticky spreading like Kafka */
+    const void *key;   /* NULL = no key; (non-NULL, 0) = an empty key */
+    size_t key_len;
+    const void *value; /* NULL = tombstone; (non-NULL, 0) = empty value */
+    size_t value_len;
+    const rill_header *headers;
+    size_t header_count;
+    int64_t timestamp_ms; /* 0 = now; otherwise >= 0 */
+} rill_message;
+
+typedef struct rill_position {
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;
+} rill_position;
+
+/* Appends one record and returns once it is committed per the sync mode.
+ * out (may be NULL) receives its partition, offset and timestamp.
+ * Errors: RILL_EINVAL (bad message), RILL_ENOTFOUND (topic or partition),
+ * RILL_ETOOBIG (over the topic's max_record_bytes), RILL_EFULL (the map
+ * reached map_size_max or the disk is full: nothing was written),
+ * RILL_EPERM (read-only), RILL_EUNKNOWN (the commit failed in a way that
+ * leaves its outcome unknown; the handle must be reopened).
+ * Thread safety: safe; concurrent calls share commits (and fsyncs). */
+int rill_produce(rill *r, const rill_message *m, rill_position *out);
+
+/* Appends n records atomically: all are committed or none. Records of one
+ * partition keep their order. out (may be NULL) has n entries.
+ * Errors: as rill_produce; the message is named by index.
+ * Thread safety: safe. */
+int rill_produce_batch(rill *r, const rill_message *m, size_t n,
+                       rill_position *out);
+
+/* The partition a keyed record would go to under the topic's partitioner
+ * (murmur2 or crc32), as computed by rill_produce. *partition receives it.
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
+int rill_partition_for_key(int32_t *partition, rill *r, const char *topic,
+                           const void *key, size_t key_len);
+
+/* Kafka's murmur2 of data (the Java client's Utils.murmur2), for callers
+ * that want to check compatibility. Thread safety: safe. */
+int32_t rill_murmur2(const void *data, size_t len);
+
+/* Offsets for times: for each tps[i] (topic, partition, and a timestamp in
+ * .offset), replaces .offset by the first offset whose record timestamp is
+ * >= that time, or RILL_OFFSET_END if there is none. Errors: RILL_EINVAL,
+ * RILL_ENOTFOUND, RILL_ECORRUPT; on error tps is unchanged.
+ * Thread safety: safe. */
+int rill_offsets_for_times(rill *r, rill_topic_partition *tps, size_t n);
+
+/* The first and next offsets of one partition (Kafka's watermarks).
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
+int rill_watermarks(int64_t *first, int64_t *next, rill *r, const char *topic,
+                    int32_t partition);
+
+/* ------------------------------------------------------------------------
+ * Consuming
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_record {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;
+    const void *key; /* NULL = no key */
+    size_t key_len;
+    const void *value; /* NULL = tombstone */
+    size_t value_len;
+    const rill_header *headers;
+    size_t header_count;
+} rill_record;
+
+enum rill_offset_reset {
+    RILL_RESET_EARLIEST = 0, /* start at the first offset in the log */
+    RILL_RESET_LATEST = 1,   /* start at the end: only new records */
+    RILL_RESET_ERROR = 2     /* rill_poll fails with RILL_EOFFSET */
+};
+
+enum rill_rebalance_kind { RILL_REBALANCE_REVOKED = 0, RILL_REBALANCE_ASSIGNED = 1 };
+
+enum rill_assignor {
+    RILL_ASSIGN_RANGE = 0, /* Kafka's default */
+    RILL_ASSIGN_ROUND_ROBIN = 1,
+    RILL_ASSIGN_STICKY = 2
+};
+
+typedef void (*rill_rebalance_cb)(void *opaque, rill_consumer *c, int kind,
+                                  const rill_topic_partition *tps, size_t n);
+
+typedef struct rill_consumer_options {
+    const char *group_id;  /* NULL: manual assignment only */
+    const char *client_id; /* shown in group describe; NULL = "rill" */
+    int auto_offset_reset; /* enum rill_offset_reset; default EARLIEST */
+    int enable_auto_commit;           /* default 1, like Kafka */
+    unsigned auto_commit_interval_ms; /* default 5000 */
+    unsigned session_timeout_ms;      /* default 45000 */
+    int assignor;                     /* enum rill_assignor; default RANGE */
+    unsigned max_poll_records;        /* default 500 */
+    rill_rebalance_cb on_rebalance;
+    void *opaque;
+} rill_consumer_options;
+
+/* Fills *o with the defaults above. Thread safety: safe. */
+void rill_consumer_options_init(rill_consumer_options *o);
+
+/* Creates a consumer on r. o may be NULL for the defaults; strings in it
+ * are copied. The consumer must be closed before r.
+ * Errors: RILL_EINVAL, RILL_ENOMEM. Thread safety: safe (on r). */
+int rill_consumer_new(rill_consumer **out, rill *r,
+                      const rill_consumer_options *o);
+
+/* Assigns partitions by hand, replacing any previous assignment. Each
+ * tps[i].offset says where to start: an offset, RILL_OFFSET_BEGINNING,
+ * RILL_OFFSET_END, or RILL_OFFSET_STORED (the group's committed offset if
+ * the consumer has a group_id and one exists, else auto_offset_reset).
+ * n = 0 clears the assignment. Errors: RILL_EINVAL (bad or duplicate
+ * entry, or the consumer is subscribed), RILL_ENOTFOUND (topic or
+ * partition); on error the old assignment stays. Thread safety: handle. */
+int rill_assign(rill_consumer *c, const rill_topic_partition *tps, size_t n);
+
+/* Fetches up to max_poll_records records from the assigned partitions
+ * that are not paused, waiting up to timeout_ms (-1 = forever, 0 = do not
+ * wait) when none is ready. Partitions take turns, so a busy one does not
+ * starve the rest. *recs and *n receive the records (n may be 0 after the
+ * timeout); they stay valid until the next rill_poll or rill_consumer_close
+ * on this consumer. A position outside the log follows auto_offset_reset.
+ * Errors: RILL_EINVAL, RILL_EOFFSET (position out of range and
+ * auto_offset_reset is ERROR: the message names the partition; seek to
+ * go on), RILL_ENOTFOUND (an assigned topic was deleted), RILL_ECORRUPT
+ * (a stored batch fails its checks: the message names topic, partition
+ * and offset), RILL_ECLOSED. Thread safety: handle. */
+int rill_poll(rill_consumer *c, int timeout_ms, const rill_record **recs,
+              size_t *n);
+
+/* Sets the next offset to read from an assigned partition: an offset,
+ * RILL_OFFSET_BEGINNING or RILL_OFFSET_END. The next rill_poll starts
+ * there. Errors: RILL_EINVAL, RILL_ENOTFOUND (not assigned).
+ * Thread safety: handle. */
+int rill_seek(rill_consumer *c, const char *topic, int32_t partition,
+              int64_t offset);
+
+/* Seeks every assigned partition to the first record with a timestamp >=
+ * timestamp_ms (the end if there is none). Errors: RILL_EINVAL,
+ * RILL_ECORRUPT. Thread safety: handle. */
+int rill_seek_to_time(rill_consumer *c, int64_t timestamp_ms);
+
+/* Fills tps[i].offset with the consumer's position (the next offset
+ * rill_poll returns) for each assigned partition named; a partition whose
+ * position is not yet resolved gives RILL_OFFSET_STORED.
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND (not assigned). Thread safety: handle. */
+int rill_position_get(rill_consumer *c, rill_topic_partition *tps, size_t n);
+
+/* The current assignment with positions: *tps (n entries, topic strings
+ * included) is owned by the caller; free it with rill_tps_free.
+ * Errors: RILL_EINVAL, RILL_ENOMEM. Thread safety: handle. */
+int rill_assignment(rill_topic_partition **tps, size_t *n, rill_consumer *c);
+
+/* Frees what rill_assignment (or another call returning a partition list)
+ * returned. Accepts NULL. */
+void rill_tps_free(rill_topic_partition *tps, size_t n);
+
+/* Pauses or resumes fetching from assigned partitions; positions are kept.
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND (not assigned); on error nothing
+ * changed. Thread safety: handle. */
+int rill_pause(rill_consumer *c, const rill_topic_partition *tps, size_t n);
+int rill_resume(rill_consumer *c, const rill_topic_partition *tps, size_t n);
+
+/* Closes the consumer and frees it. Accepts NULL; always frees. Returns
+ * the error of its final work (a final auto-commit in a group), else 0.
+ * Thread safety: handle. */
+int rill_consumer_close(rill_consumer *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RILL_H */

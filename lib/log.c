@@ -1,0 +1,366 @@
+/*
+ * log.c -- partitions' logs in the rill.log database.
+ *
+ * Keys are (u32 topic id, u32 partition, u64 base offset), big-endian, so
+ * a partition is one contiguous key range in offset order. Invariants:
+ *
+ * - A batch covers base .. base + last offset delta; batches of a
+ *   partition do not overlap and increase.
+ * - The partition's next offset is the end of its last batch, so an
+ *   append is a single put. A partition that ever held a record keeps its
+ *   last batch (retention moves the partition's start offset past it in
+ *   rill.pstate instead of deleting it), so offsets are never reused.
+ * - The partition's first offset is its first batch's base, or the start
+ *   offset in rill.pstate when that is higher.
+ *
+ * rill.pstate value: u8 version (1), u64 start offset.
+ */
+#include "log.h"
+
+#include <stdio.h>
+
+#include "error.h"
+
+#define PSTATE_KEY_SIZE 8
+#define PSTATE_VALUE_SIZE 9
+
+void log_key(uint8_t key[LOG_KEY_SIZE], uint32_t tid, int32_t partition,
+             int64_t base)
+{
+    put_be32(key, tid);
+    put_be32(key + 4, (uint32_t)partition);
+    put_be64(key + 8, (uint64_t)base);
+}
+
+int log_corrupt(const log_part *p, int64_t offset, int code)
+{
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", rill_errmsg());
+    return rill_err(code, "topic '%s' partition %d, batch at offset %lld: %s",
+                    p->topic, p->partition, (long long)offset, detail);
+}
+
+/* Whether key k belongs to partition p; sets *base if so. */
+static bool key_in_part(const MDB_val *k, const log_part *p, int64_t *base)
+{
+    if (k->mv_size != LOG_KEY_SIZE)
+        return false;
+    const uint8_t *b = k->mv_data;
+    if (get_be32(b) != p->tid || get_be32(b + 4) != (uint32_t)p->partition)
+        return false;
+    *base = (int64_t)get_be64(b + 8);
+    return true;
+}
+
+/* The header of a stored batch, checked against its key. */
+static int stored_header(const log_part *p, int64_t base, const MDB_val *v,
+                         batch_header *h)
+{
+    int rc = batch_parse_header(h, v->mv_data, v->mv_size, BATCH_RAW_MAX);
+    if (!rc && h->base_offset != base)
+        rc = rill_err(RILL_ECORRUPT, "header base offset %lld differs from "
+                      "its key", (long long)h->base_offset);
+    return rc ? log_corrupt(p, base, rc) : 0;
+}
+
+static int64_t batch_end(const batch_header *h)
+{
+    return h->base_offset + (int64_t)h->last_offset_delta + 1;
+}
+
+static int cursor_get(rill_env *e, MDB_cursor *cur, MDB_val *k, MDB_val *v,
+                      MDB_cursor_op op, int *found)
+{
+    int rc = mdb_cursor_get(cur, k, v, op);
+    *found = rc == 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    return env_mdb_err(e, rc, "reading the log");
+}
+
+static int start_floor(rill_env *e, MDB_txn *txn, const log_part *p,
+                       int64_t *floor)
+{
+    uint8_t kb[PSTATE_KEY_SIZE];
+    put_be32(kb, p->tid);
+    put_be32(kb + 4, (uint32_t)p->partition);
+    MDB_val k = {sizeof kb, kb}, v;
+    *floor = 0;
+    int rc = mdb_get(txn, e->db_pstate, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return env_mdb_err(e, rc, "reading partition state");
+    const uint8_t *d = v.mv_data;
+    if (v.mv_size != PSTATE_VALUE_SIZE || d[0] != 1)
+        return rill_err(RILL_ECORRUPT, "topic '%s' partition %d: malformed "
+                        "partition state", p->topic, p->partition);
+    *floor = (int64_t)get_be64(d + 1);
+    return 0;
+}
+
+int log_next_offset(rill_env *e, MDB_cursor *cur, const log_part *p,
+                    int64_t *next)
+{
+    uint8_t kb[LOG_KEY_SIZE];
+    MDB_val k = {sizeof kb, kb}, v;
+    int found, rc;
+    int64_t base;
+    batch_header h;
+
+    *next = 0;
+    /* The last batch: the key before the next partition's first. */
+    if (p->partition == INT32_MAX)
+        log_key(kb, p->tid + 1, 0, 0);
+    else
+        log_key(kb, p->tid, p->partition + 1, 0);
+    rc = cursor_get(e, cur, &k, &v, MDB_SET_RANGE, &found);
+    if (!rc)
+        rc = cursor_get(e, cur, &k, &v, found ? MDB_PREV : MDB_LAST, &found);
+    if (rc)
+        return rc;
+    if (!found || !key_in_part(&k, p, &base))
+        return 0; /* empty partition */
+    if ((rc = stored_header(p, base, &v, &h)))
+        return rc;
+    *next = batch_end(&h);
+    return 0;
+}
+
+int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
+                   const log_part *p, log_bounds *b)
+{
+    uint8_t kb[LOG_KEY_SIZE];
+    MDB_val k = {sizeof kb, kb}, v;
+    int found;
+    int64_t base, floor;
+
+    b->first = 0;
+    int rc = log_next_offset(e, cur, p, &b->next);
+    if (rc || b->next == 0)
+        return rc;
+    log_key(kb, p->tid, p->partition, 0);
+    k.mv_size = sizeof kb;
+    k.mv_data = kb;
+    rc = cursor_get(e, cur, &k, &v, MDB_SET_RANGE, &found);
+    if (rc)
+        return rc;
+    if (found && key_in_part(&k, p, &base))
+        b->first = base;
+    if ((rc = start_floor(e, txn, p, &floor)))
+        return rc;
+    if (floor > b->first)
+        b->first = RILL_MIN(floor, b->next);
+    return 0;
+}
+
+int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
+               uint8_t *batch, size_t len)
+{
+    uint8_t kb[LOG_KEY_SIZE];
+    log_key(kb, p->tid, p->partition, base);
+    batch_seal(batch, len, base);
+    MDB_val k = {sizeof kb, kb}, v = {len, batch};
+    int rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return rill_err(RILL_ECORRUPT, "topic '%s' partition %d: a batch at "
+                        "offset %lld exists already", p->topic, p->partition,
+                        (long long)base);
+    return env_mdb_err(e, rc, "appending to the log");
+}
+
+int log_seek(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t offset,
+             MDB_val *v, int64_t *base)
+{
+    uint8_t kb[LOG_KEY_SIZE];
+    MDB_val k = {sizeof kb, kb};
+    int found, rc;
+    batch_header h;
+
+    log_key(kb, p->tid, p->partition, offset);
+    rc = cursor_get(e, cur, &k, v, MDB_SET_RANGE, &found);
+    if (rc)
+        return rc;
+    if (found && key_in_part(&k, p, base) && *base == offset)
+        return 0;
+    /* Not a batch start: the batch before may hold offset. */
+    rc = cursor_get(e, cur, &k, v, found ? MDB_PREV : MDB_LAST, &found);
+    if (rc)
+        return rc;
+    if (found && key_in_part(&k, p, base)) {
+        if ((rc = stored_header(p, *base, v, &h)))
+            return rc;
+        if (batch_end(&h) > offset)
+            return 0;
+    }
+    /* Else the first batch after offset, if any. */
+    rc = log_next(e, cur, p, v, base);
+    if (rc == 1 && !found) {
+        /* The cursor was before every key; start from offset again. */
+        log_key(kb, p->tid, p->partition, offset);
+        k.mv_size = sizeof kb;
+        k.mv_data = kb;
+        rc = cursor_get(e, cur, &k, v, MDB_SET_RANGE, &found);
+        if (rc)
+            return rc;
+        return found && key_in_part(&k, p, base) ? 0 : 1;
+    }
+    return rc;
+}
+
+int log_next(rill_env *e, MDB_cursor *cur, const log_part *p, MDB_val *v,
+             int64_t *base)
+{
+    MDB_val k;
+    int found;
+    int rc = cursor_get(e, cur, &k, v, MDB_NEXT, &found);
+    if (rc)
+        return rc;
+    return found && key_in_part(&k, p, base) ? 0 : 1;
+}
+
+/* Finds in one batch the first record at or after from with a timestamp
+ * >= ts. */
+static int batch_find_time(const log_part *p, int64_t base, const MDB_val *v,
+                           int64_t from, int64_t ts, int64_t *offset)
+{
+    batch_header h;
+    const uint8_t *raw;
+    rill_buf scratch = {0};
+    batch_iter it;
+    batch_record rec;
+    int rc = batch_parse_header(&h, v->mv_data, v->mv_size, BATCH_RAW_MAX);
+    if (!rc)
+        rc = batch_check_crc(&h, v->mv_data, v->mv_size);
+    if (!rc)
+        rc = batch_raw(&raw, &h, v->mv_data, &scratch, NULL);
+    if (!rc) {
+        batch_iter_init(&it, &h, raw);
+        while ((rc = batch_iter_next(&it, &rec)) == 1) {
+            if (rec.offset >= from && rec.timestamp >= ts) {
+                *offset = rec.offset;
+                break;
+            }
+        }
+    }
+    buf_free(&scratch);
+    if (rc < 0)
+        return log_corrupt(p, base, rc);
+    return 0;
+}
+
+int log_offset_for_time(rill_env *e, MDB_txn *txn, const log_part *p,
+                        int64_t ts, int64_t *offset)
+{
+    MDB_cursor *cur;
+    MDB_val v;
+    int64_t base;
+    log_bounds b;
+    int rc = mdb_cursor_open(txn, e->db_log, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a log cursor");
+    *offset = RILL_OFFSET_END;
+    rc = log_bounds_get(e, txn, cur, p, &b);
+    if (!rc)
+        rc = log_seek(e, cur, p, b.first, &v, &base);
+    /* Timestamps need not increase, so the first batch whose maximum
+     * reaches ts is where to look (as Kafka's time index does). */
+    while (rc == 0) {
+        batch_header h;
+        if ((rc = stored_header(p, base, &v, &h)))
+            break;
+        if (h.max_timestamp >= ts) {
+            rc = batch_find_time(p, base, &v, b.first, ts, offset);
+            if (rc || *offset != RILL_OFFSET_END)
+                break;
+        }
+        rc = log_next(e, cur, p, &v, &base);
+    }
+    mdb_cursor_close(cur);
+    return rc < 0 ? rc : 0;
+}
+
+int log_stats_get(rill_env *e, MDB_txn *txn, const log_part *p, log_stats *st)
+{
+    MDB_cursor *cur;
+    MDB_val v;
+    int64_t base;
+    log_bounds b;
+    memset(st, 0, sizeof *st);
+    int rc = mdb_cursor_open(txn, e->db_log, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a log cursor");
+    rc = log_bounds_get(e, txn, cur, p, &b);
+    if (!rc && b.next > b.first)
+        rc = log_seek(e, cur, p, b.first, &v, &base);
+    else if (!rc)
+        rc = 1;
+    while (rc == 0) {
+        batch_header h;
+        if ((rc = stored_header(p, base, &v, &h)))
+            break;
+        st->batches++;
+        st->bytes += (int64_t)v.mv_size;
+        if (h.flags & BATCH_FLAG_COMPACTED || base < b.first)
+            st->records += RILL_MIN((int64_t)h.record_count,
+                                    batch_end(&h) - b.first);
+        else
+            st->records += h.record_count;
+        rc = log_next(e, cur, p, &v, &base);
+    }
+    mdb_cursor_close(cur);
+    return rc < 0 ? rc : 0;
+}
+
+int log_purge_topic(rill_env *e, MDB_txn *txn, uint32_t tid,
+                    size_t max_batches, bool *done)
+{
+    uint8_t kb[LOG_KEY_SIZE];
+    MDB_cursor *cur;
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = mdb_cursor_open(txn, e->db_log, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a log cursor");
+    log_key(kb, tid, 0, 0);
+    *done = false;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (size_t n = 0; rc == 0; n++) {
+        if (k.mv_size != LOG_KEY_SIZE || get_be32(k.mv_data) != tid) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        if (n == max_batches)
+            break;
+        rc = mdb_cursor_del(cur, 0);
+        if (!rc)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* after del: the next */
+    }
+    if (rc == MDB_NOTFOUND) {
+        *done = true;
+        rc = 0;
+    }
+    mdb_cursor_close(cur);
+    if (rc)
+        return env_mdb_err(e, rc, "deleting a topic's records");
+    if (*done) {
+        /* Its partition states too. */
+        uint8_t pk[PSTATE_KEY_SIZE];
+        put_be32(pk, tid);
+        put_be32(pk + 4, 0);
+        k.mv_size = sizeof pk;
+        k.mv_data = pk;
+        if ((rc = mdb_cursor_open(txn, e->db_pstate, &cur)))
+            return env_mdb_err(e, rc, "opening a cursor");
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && k.mv_size == PSTATE_KEY_SIZE &&
+               get_be32(k.mv_data) == tid) {
+            rc = mdb_cursor_del(cur, 0);
+            if (!rc)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* after del: the next */
+        }
+        mdb_cursor_close(cur);
+        if (rc && rc != MDB_NOTFOUND)
+            return env_mdb_err(e, rc, "deleting partition state");
+    }
+    return 0;
+}

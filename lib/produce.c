@@ -1,0 +1,493 @@
+/*
+ * produce.c -- synchronous producing with group commit, and Kafka's
+ * partitioners (see produce.h for the queue's protocol).
+ *
+ * Within one transaction the leader resolves each request's topics and
+ * partitions first; a request that fails (unknown topic, partition out of
+ * range, record over the topic's limit) is answered with its error and
+ * writes nothing, without disturbing the others. The rest are grouped by
+ * partition, in queue order, and appended as batches. If the whole
+ * transaction fails, each request is retried in a transaction of its own,
+ * so one oversized request cannot fail its neighbours.
+ */
+#include "produce.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zstd.h>
+
+#include "batch.h"
+#include "crc.h"
+#include "error.h"
+#include "log.h"
+#include "rill_int.h"
+#include "topic.h"
+
+/* A leader adds requests to its transaction up to this many messages
+ * (one request alone may be larger). */
+#define GROUP_MAX_MESSAGES 65536
+#define TIMESTAMP_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z */
+
+/* ---- partitioners ---- */
+
+/* Kafka's Utils.murmur2 (Java client), byte for byte. */
+RILL_API int32_t rill_murmur2(const void *data, size_t len)
+{
+    const uint8_t *d = data;
+    const uint32_t m = 0x5bd1e995;
+    const int r = 24;
+    uint32_t h = 0x9747b28cu ^ (uint32_t)len;
+    size_t len4 = len / 4;
+    for (size_t i = 0; i < len4; i++) {
+        size_t i4 = i * 4;
+        uint32_t k = (uint32_t)d[i4] | (uint32_t)d[i4 + 1] << 8 |
+                     (uint32_t)d[i4 + 2] << 16 | (uint32_t)d[i4 + 3] << 24;
+        k *= m;
+        k ^= k >> r;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    size_t tail = len & ~(size_t)3;
+    switch (len % 4) {
+    case 3:
+        h ^= (uint32_t)d[tail + 2] << 16;
+        /* fall through */
+    case 2:
+        h ^= (uint32_t)d[tail + 1] << 8;
+        /* fall through */
+    case 1:
+        h ^= d[tail];
+        h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return (int32_t)h;
+}
+
+int32_t partition_for_key(int partitioner, const void *key, size_t len,
+                          int32_t n)
+{
+    if (partitioner == RILL_PARTITIONER_CRC32)
+        return (int32_t)(crc32_ieee(0, key, len) % (uint32_t)n);
+    /* Kafka: Utils.toPositive(murmur2(key)) % numPartitions */
+    return (int32_t)(((uint32_t)rill_murmur2(key, len) & 0x7fffffffu) %
+                     (uint32_t)n);
+}
+
+RILL_API int rill_partition_for_key(int32_t *partition, rill *r,
+                                    const char *topic, const void *key,
+                                    size_t key_len)
+{
+    MDB_txn *txn;
+    topic_meta t;
+    if (!partition || (!key && key_len))
+        return rill_err(RILL_EINVAL, "partition is NULL or key is NULL "
+                        "with a length");
+    if (!key)
+        return rill_err(RILL_EINVAL, "key is NULL: unkeyed records are "
+                        "spread, not hashed");
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    rc = topic_get(&r->env, txn, topic, &t);
+    env_read_end(&r->env, txn);
+    if (!rc)
+        *partition = partition_for_key(t.cfg.partitioner, key, key_len,
+                                       t.cfg.partitions);
+    return rc;
+}
+
+/* Kafka's sticky partitioner for records without a key. */
+static int32_t sticky_partition(rill *r, const topic_meta *t, size_t bytes)
+{
+    int32_t n = t->cfg.partitions;
+    if (n == 1)
+        return 0;
+    pthread_mutex_lock(&r->sticky_lock);
+    sticky_slot *s = &r->sticky[t->id % STICKY_SLOTS];
+    if (s->topic_id != t->id || s->partition >= n) {
+        s->topic_id = t->id;
+        s->partition = (int32_t)(rill_random(r) % (uint32_t)n);
+        s->bytes = 0;
+    }
+    int32_t p = s->partition;
+    s->bytes += bytes;
+    if (s->bytes >= STICKY_SWITCH_BYTES) {
+        /* Move on to another partition for the next batch. */
+        s->partition = (p + 1 + (int32_t)(rill_random(r) % (uint32_t)(n - 1))) % n;
+        s->bytes = 0;
+    }
+    pthread_mutex_unlock(&r->sticky_lock);
+    return p;
+}
+
+/* ---- validation ---- */
+
+/* The bytes a record counts against max_record_bytes: key, value and
+ * every header's key and value. */
+static size_t record_size(const rill_message *m)
+{
+    size_t s = m->key_len + m->value_len;
+    for (size_t i = 0; i < m->header_count; i++)
+        s += strlen(m->headers[i].key) + m->headers[i].value_len;
+    return s;
+}
+
+int produce_validate(const rill_message *m, size_t index)
+{
+    int rc = topic_name_validate(m->topic);
+    if (rc)
+        return rill_err(rc, "message %zu: %s", index, rill_errmsg());
+    if (m->partition < RILL_PARTITION_ANY)
+        return rill_err(RILL_EINVAL, "message %zu: partition %d is invalid",
+                        index, m->partition);
+    if (!m->key && m->key_len)
+        return rill_err(RILL_EINVAL, "message %zu: key is NULL but key_len "
+                        "is %zu", index, m->key_len);
+    if (!m->value && m->value_len)
+        return rill_err(RILL_EINVAL, "message %zu: value is NULL but "
+                        "value_len is %zu", index, m->value_len);
+    if (m->timestamp_ms < 0 || m->timestamp_ms > TIMESTAMP_MAX)
+        return rill_err(RILL_EINVAL, "message %zu: timestamp %lld is out of "
+                        "range", index, (long long)m->timestamp_ms);
+    if (m->header_count && !m->headers)
+        return rill_err(RILL_EINVAL, "message %zu: headers is NULL with "
+                        "header_count %zu", index, m->header_count);
+    if (m->header_count > BATCH_HEADERS_MAX)
+        return rill_err(RILL_EINVAL, "message %zu: %zu headers, over the "
+                        "limit of %d", index, m->header_count,
+                        BATCH_HEADERS_MAX);
+    if (m->key_len > RILL_RECORD_BYTES_MAX ||
+        m->value_len > RILL_RECORD_BYTES_MAX)
+        return rill_err(RILL_ETOOBIG, "message %zu: over the largest record "
+                        "size of %u bytes", index, RILL_RECORD_BYTES_MAX);
+    size_t total = m->key_len + m->value_len;
+    for (size_t i = 0; i < m->header_count; i++) {
+        const rill_header *h = &m->headers[i];
+        if (!h->key)
+            return rill_err(RILL_EINVAL, "message %zu: header %zu has a NULL "
+                            "key", index, i);
+        size_t kl = strnlen(h->key, BATCH_HEADER_KEY_MAX + 1);
+        if (kl > BATCH_HEADER_KEY_MAX)
+            return rill_err(RILL_EINVAL, "message %zu: header %zu key is "
+                            "longer than %d bytes", index, i,
+                            BATCH_HEADER_KEY_MAX);
+        if (!h->value && h->value_len)
+            return rill_err(RILL_EINVAL, "message %zu: header '%s' value is "
+                            "NULL with length %zu", index, h->key,
+                            h->value_len);
+        if (h->value_len > RILL_RECORD_BYTES_MAX)
+            return rill_err(RILL_ETOOBIG, "message %zu: header '%s' is over "
+                            "the largest record size", index, h->key);
+        total += kl + h->value_len;
+        if (total > RILL_RECORD_BYTES_MAX)
+            return rill_err(RILL_ETOOBIG, "message %zu: over the largest "
+                            "record size of %u bytes", index,
+                            RILL_RECORD_BYTES_MAX);
+    }
+    return 0;
+}
+
+/* ---- the leader's transaction ---- */
+
+#define TOPIC_CACHE 8
+
+/* Topics resolved in this transaction: most groups touch one or two. */
+typedef struct txn_topics {
+    topic_meta t[TOPIC_CACHE];
+    size_t n;
+} txn_topics;
+
+static int resolve_topic(rill_env *e, MDB_txn *txn, txn_topics *tt,
+                         const char *name, const topic_meta **out)
+{
+    for (size_t i = 0; i < tt->n; i++)
+        if (strcmp(tt->t[i].name, name) == 0) {
+            *out = &tt->t[i];
+            return 0;
+        }
+    topic_meta *slot = &tt->t[tt->n < TOPIC_CACHE ? tt->n++ : TOPIC_CACHE - 1];
+    int rc = topic_get(e, txn, name, slot);
+    *out = slot;
+    return rc;
+}
+
+/* Resolves a request's partitions; fails it without writing anything if
+ * a topic, partition or size is wrong. */
+static int resolve_request(rill *r, MDB_txn *txn, txn_topics *tt,
+                           produce_req *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        const rill_message *m = &q->msgs[i];
+        const topic_meta *t;
+        int rc = resolve_topic(&r->env, txn, tt, m->topic, &t);
+        if (rc)
+            return q->n > 1 ? rill_err(rc, "message %zu: %s", i, rill_errmsg())
+                            : rc;
+        int32_t n = t->cfg.partitions;
+        if (m->partition >= n)
+            return rill_err(RILL_ENOTFOUND, "message %zu: topic '%s' has %d "
+                            "partitions; partition %d requested", i, m->topic,
+                            n, m->partition);
+        size_t size = record_size(m);
+        if (size > t->cfg.max_record_bytes)
+            return rill_err(RILL_ETOOBIG, "message %zu: record of %zu bytes is "
+                            "over topic '%s' max_record_bytes of %u", i, size,
+                            m->topic, t->cfg.max_record_bytes);
+        if (m->partition != RILL_PARTITION_ANY)
+            q->parts[i] = m->partition;
+        else if (m->key)
+            q->parts[i] = partition_for_key(t->cfg.partitioner, m->key,
+                                            m->key_len, n);
+        else
+            q->parts[i] = sticky_partition(r, t, size);
+    }
+    return 0;
+}
+
+/* One message of the group, for sorting by partition in queue order. */
+typedef struct slot {
+    const rill_message *m;
+    rill_position *out;
+    int32_t partition;
+    uint32_t seq;
+} slot;
+
+static int slot_cmp(const void *a, const void *b)
+{
+    const slot *x = a, *y = b;
+    int c = strcmp(x->m->topic, y->m->topic);
+    if (c)
+        return c;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+typedef struct group_txn {
+    rill *r;
+    produce_req *reqs;
+    size_t nslots;
+    slot *slots;
+} group_txn;
+
+/* Appends slots [i, j) -- one partition's records -- as batches. */
+static int append_partition(rill *r, MDB_cursor *cur, const topic_meta *t,
+                            slot *s, size_t n, int64_t now)
+{
+    produce_queue *pq = &r->pq;
+    log_part p = {t->name, t->id, s[0].partition};
+    int64_t next;
+    int rc = log_next_offset(&r->env, cur, &p, &next);
+    if (rc)
+        return rc;
+    size_t i = 0;
+    while (i < n) {
+        batch_builder bb;
+        pq->enc.len = 0;
+        int64_t ts0 = s[i].m->timestamp_ms ? s[i].m->timestamp_ms : now;
+        if ((rc = batch_begin(&bb, &pq->enc, ts0)))
+            return rc;
+        size_t start = i;
+        do {
+            const rill_message *m = s[i].m;
+            int64_t ts = m->timestamp_ms ? m->timestamp_ms : now;
+            rc = batch_add(&bb, (uint32_t)(i - start), ts, m->key, m->key_len,
+                           m->value, m->value_len, m->headers,
+                           m->header_count);
+            if (rc)
+                return rc;
+            if (s[i].out) {
+                s[i].out->partition = p.partition;
+                s[i].out->offset = next + (int64_t)(i - start);
+                s[i].out->timestamp_ms = ts;
+            }
+            i++;
+        } while (i < n && batch_raw_size(&bb) < BATCH_TARGET_BYTES);
+        rc = batch_finish(&bb, t->cfg.compression, t->cfg.compression_level,
+                          pq->cctx, 0);
+        if (!rc)
+            rc = log_append(&r->env, cur, &p, next, pq->enc.data, pq->enc.len);
+        if (rc)
+            return rc;
+        next += (int64_t)(i - start);
+    }
+    return 0;
+}
+
+static int group_txn_run(MDB_txn *txn, void *arg)
+{
+    group_txn *g = arg;
+    rill *r = g->r;
+    txn_topics tt = {.n = 0};
+    size_t ns = 0;
+    int rc;
+
+    for (produce_req *q = g->reqs; q; q = q->next) {
+        q->rc = resolve_request(r, txn, &tt, q);
+        if (q->rc) {
+            snprintf(q->errmsg, sizeof q->errmsg, "%s", rill_errmsg());
+            continue;
+        }
+        for (size_t i = 0; i < q->n; i++)
+            g->slots[ns++] = (slot){&q->msgs[i], q->out ? &q->out[i] : NULL,
+                                    q->parts[i], (uint32_t)ns};
+    }
+    if (ns == 0)
+        return 0;
+    qsort(g->slots, ns, sizeof *g->slots, slot_cmp);
+
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, r->env.db_log, &cur)))
+        return env_mdb_err(&r->env, rc, "opening a log cursor");
+    int64_t now = env_now_ms(&r->env);
+    size_t i = 0;
+    while (i < ns && !rc) {
+        size_t j = i + 1;
+        while (j < ns && g->slots[j].partition == g->slots[i].partition &&
+               strcmp(g->slots[j].m->topic, g->slots[i].m->topic) == 0)
+            j++;
+        const topic_meta *t;
+        rc = resolve_topic(&r->env, txn, &tt, g->slots[i].m->topic, &t);
+        if (!rc)
+            rc = append_partition(r, cur, t, &g->slots[i], j - i, now);
+        i = j;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Writes the requests in one transaction; if that fails as a whole,
+ * each on its own, so that one request's failure is its alone. */
+static void leader_write(rill *r, produce_req *reqs, size_t nmsgs)
+{
+    group_txn g = {r, reqs, nmsgs, NULL};
+    bool any_written = false;
+    g.slots = malloc((nmsgs ? nmsgs : 1) * sizeof *g.slots);
+    int rc = g.slots ? 0 : rill_err(RILL_ENOMEM, "out of memory");
+    if (!rc)
+        rc = env_write(&r->env, group_txn_run, &g);
+    if (!rc) {
+        any_written = true;
+    } else if (g.slots && reqs->next) {
+        for (produce_req *q = reqs; q; q = q->next) {
+            produce_req *next = q->next;
+            q->next = NULL;
+            q->errmsg[0] = '\0';
+            g.reqs = q;
+            int qrc = env_write(&r->env, group_txn_run, &g);
+            if (qrc) {
+                q->rc = qrc;
+                snprintf(q->errmsg, sizeof q->errmsg, "%s", rill_errmsg());
+            }
+            any_written |= q->rc == 0;
+            q->next = next;
+        }
+    } else {
+        for (produce_req *q = reqs; q; q = q->next) {
+            q->rc = rc;
+            snprintf(q->errmsg, sizeof q->errmsg, "%s", rill_errmsg());
+        }
+    }
+    free(g.slots);
+    if (any_written)
+        notify_post(&r->nt);
+}
+
+/* Queues q and waits until a leader (maybe this thread) wrote it. */
+static int produce_submit(rill *r, produce_req *q)
+{
+    produce_queue *pq = &r->pq;
+    pthread_mutex_lock(&pq->lock);
+    if (pq->tail)
+        pq->tail->next = q;
+    else
+        pq->head = q;
+    pq->tail = q;
+    while (!q->done) {
+        if (pq->leader_active) {
+            pthread_cond_wait(&pq->cond, &pq->lock);
+            continue;
+        }
+        /* Lead: take requests up to the group's size limit. */
+        pq->leader_active = true;
+        produce_req *group = pq->head, *last = group;
+        size_t nmsgs = group->n;
+        while (last->next && nmsgs + last->next->n <= GROUP_MAX_MESSAGES) {
+            last = last->next;
+            nmsgs += last->n;
+        }
+        pq->head = last->next;
+        if (!pq->head)
+            pq->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&pq->lock);
+
+        leader_write(r, group, nmsgs);
+
+        pthread_mutex_lock(&pq->lock);
+        for (produce_req *g = group; g; g = g->next)
+            g->done = true;
+        pq->leader_active = false;
+        pthread_cond_broadcast(&pq->cond);
+    }
+    pthread_mutex_unlock(&pq->lock);
+    if (q->rc)
+        return rill_err(q->rc, "%s", q->errmsg);
+    return 0;
+}
+
+int produce_queue_init(produce_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->cond, NULL);
+    q->cctx = ZSTD_createCCtx();
+    if (!q->cctx)
+        return rill_err(RILL_ENOMEM, "out of memory creating a zstd context");
+    return 0;
+}
+
+void produce_queue_destroy(produce_queue *q)
+{
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->cond);
+    buf_free(&q->enc);
+    ZSTD_freeCCtx(q->cctx);
+}
+
+RILL_API int rill_produce_batch(rill *r, const rill_message *m, size_t n,
+                                rill_position *out)
+{
+    int32_t one;
+    int rc = rill_enter(r);
+    if (rc)
+        return rc;
+    if (!m || n == 0)
+        return rill_err(RILL_EINVAL, "no messages (m is NULL or n is 0)");
+    if (n > UINT32_MAX)
+        return rill_err(RILL_EINVAL, "%zu messages in one call; at most %u",
+                        n, UINT32_MAX);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = produce_validate(&m[i], i)))
+            return rc;
+    produce_req q = {.msgs = m, .n = n, .out = out};
+    q.parts = n == 1 ? &one : malloc(n * sizeof *q.parts);
+    if (!q.parts)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    rc = produce_submit(r, &q);
+    if (q.parts != &one)
+        free(q.parts);
+    return rc;
+}
+
+RILL_API int rill_produce(rill *r, const rill_message *m, rill_position *out)
+{
+    if (!m)
+        return rill_err(RILL_EINVAL, "message is NULL");
+    return rill_produce_batch(r, m, 1, out);
+}

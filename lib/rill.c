@@ -1,0 +1,182 @@
+/*
+ * rill.c -- the open-directory handle: options, the process-wide registry
+ * of open directories, open and close.
+ *
+ * LMDB forbids opening one environment twice in a process (its locks are
+ * per process, and closing either would break the other). The registry
+ * keys every open handle by the data file's device and inode, so a second
+ * rill_open of the same directory -- by any path, symlink or bind mount --
+ * gets the same handle with one more reference.
+ */
+#include "common.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "consume.h"
+#include "error.h"
+#include "rill_int.h"
+#include "topic.h"
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static rill *registry;
+static unsigned registry_gen; /* the fork generation it belongs to */
+
+RILL_API const char *rill_version(void)
+{
+    return RILL_VERSION_STRING;
+}
+
+RILL_API void rill_options_init(rill_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->sync = RILL_SYNC_ALWAYS;
+    o->sync_interval_ms = 1000;
+    o->file_mode = 0600;
+}
+
+int rill_enter(rill *r)
+{
+    if (!r)
+        return rill_err(RILL_EINVAL, "rill handle is NULL");
+    return env_check(&r->env);
+}
+
+uint32_t rill_random(rill *r)
+{
+    /* xorshift64*, seeded at open; callers hold sticky_lock. */
+    uint64_t x = r->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->rng = x;
+    return (uint32_t)((x * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+/* The registry as seen by this process: a child after fork starts with
+ * an empty one (its inherited handles are the parent's). */
+static void registry_sync_fork(void)
+{
+    unsigned gen = env_fork_generation();
+    if (registry_gen != gen) {
+        registry = NULL;
+        registry_gen = gen;
+    }
+}
+
+static rill *registry_find(const char *dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/data.mdb", dir) >= (int)sizeof path ||
+        stat(path, &st) != 0)
+        return NULL;
+    for (rill *r = registry; r; r = r->next)
+        if (r->env.dev == st.st_dev && r->env.ino == st.st_ino)
+            return r;
+    return NULL;
+}
+
+static void rill_free(rill *r)
+{
+    pthread_mutex_destroy(&r->sticky_lock);
+    pthread_mutex_destroy(&r->consumers_lock);
+    free(r);
+}
+
+static int rill_create(rill **out, const char *dir, const rill_options *o)
+{
+    rill *r = calloc(1, sizeof *r);
+    if (!r)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    pthread_mutex_init(&r->sticky_lock, NULL);
+    pthread_mutex_init(&r->consumers_lock, NULL);
+    r->refs = 1;
+    r->rng = (uint64_t)rill_monotonic_us() ^ ((uint64_t)getpid() << 32) ^
+             (uint64_t)(uintptr_t)r;
+    if (!r->rng)
+        r->rng = 0x9e3779b97f4a7c15ULL;
+    int rc = produce_queue_init(&r->pq);
+    if (!rc)
+        rc = env_open(&r->env, dir, o);
+    if (rc) {
+        produce_queue_destroy(&r->pq);
+        rill_free(r);
+        return rc;
+    }
+    notify_open(&r->nt, dir, o->file_mode, o->read_only);
+    if (!o->read_only && (rc = topic_purge_pending(&r->env))) {
+        rill_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+RILL_API int rill_open(rill **out, const char *dir, const rill_options *o)
+{
+    rill_options d;
+    if (!out)
+        return rill_err(RILL_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!dir || !*dir)
+        return rill_err(RILL_EINVAL, "directory is NULL or empty");
+    if (!o) {
+        rill_options_init(&d);
+        o = &d;
+    }
+    pthread_mutex_lock(&registry_lock);
+    registry_sync_fork();
+    rill *r = registry_find(dir);
+    int rc = 0;
+    if (r) {
+        if (r->env.read_only != (o->read_only != 0) ||
+            r->env.sync_mode != o->sync)
+            rc = rill_err(RILL_EBUSY, "'%s' is open in this process already "
+                          "(as '%s') with other options", dir, r->env.path);
+        else
+            r->refs++;
+    } else if (!(rc = rill_create(&r, dir, o))) {
+        r->next = registry;
+        registry = r;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (!rc)
+        *out = r;
+    return rc;
+}
+
+RILL_API void rill_close(rill *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    registry_sync_fork();
+    bool child = r->env.fork_gen != env_fork_generation();
+    if (!child && --r->refs > 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (rill **p = &registry; *p; p = &(*p)->next)
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
+    pthread_mutex_unlock(&registry_lock);
+    if (child) {
+        /* The parent's LMDB state must not be touched from here. */
+        env_close(&r->env);
+        free(r);
+        return;
+    }
+    consumers_free_all(r);
+    notify_close(&r->nt);
+    env_close(&r->env);
+    produce_queue_destroy(&r->pq);
+    rill_free(r);
+}

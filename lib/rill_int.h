@@ -1,0 +1,45 @@
+/*
+ * rill_int.h -- the open-directory handle, shared by the modules that
+ * implement the public API on it.
+ */
+#ifndef RILL_INT_H
+#define RILL_INT_H
+
+#include "env.h"
+#include "notify.h"
+#include "produce.h"
+
+#define STICKY_SLOTS 64
+
+/* Kafka's sticky partitioner: unkeyed records of a topic go to one
+ * partition until about a batch's worth of bytes went there. */
+typedef struct sticky_slot {
+    uint32_t topic_id;
+    int32_t partition;
+    size_t bytes;
+} sticky_slot;
+
+struct rill {
+    rill_env env;
+    notify nt;
+    int refs;          /* rill_open calls not yet closed (registry lock) */
+    struct rill *next; /* in the process-wide registry */
+
+    produce_queue pq;
+
+    pthread_mutex_t consumers_lock;
+    struct rill_consumer *consumers; /* open and closed ones */
+
+    pthread_mutex_t sticky_lock;
+    sticky_slot sticky[STICKY_SLOTS];
+    uint64_t rng;
+};
+
+/* The checks at the top of every public call on r: r is not NULL and
+ * belongs to this process and is alive. */
+int rill_enter(rill *r);
+
+/* A pseudo-random number from the handle's generator (not for secrets). */
+uint32_t rill_random(rill *r);
+
+#endif

@@ -1,0 +1,673 @@
+/*
+ * topic.c -- topics: names, configuration, metadata records, and the
+ * public create/alter/delete/list/describe calls.
+ *
+ * rill.topics maps a topic name to a msgpack map with string keys:
+ *   id (u32), partitions, retention_ms, retention_bytes, cleanup,
+ *   compression, level, max_record_bytes, partitioner, created_ms.
+ * Unknown keys are skipped when reading, so later versions can add some.
+ * Topic ids come from rill.meta "next_topic_id" and are never reused.
+ *
+ * Deleting a topic removes its metadata record and leaves a purge marker
+ * in rill.meta ("purge" + u32 id -> name) in one transaction; its records
+ * are then removed in bounded transactions, and whoever opens the
+ * directory next finishes a purge a crash interrupted.
+ */
+#include "topic.h"
+
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "log.h"
+#include "mpread.h"
+#include "rill_int.h"
+
+#define DEFAULT_MAX_RECORD_BYTES (1024u * 1024)
+#define PURGE_BATCHES_PER_TXN 1024
+
+RILL_API void rill_topic_config_init(rill_topic_config *c)
+{
+    if (!c)
+        return;
+    memset(c, 0, sizeof *c);
+    c->partitions = 1;
+    c->retention_ms = -1;
+    c->retention_bytes = -1;
+    c->cleanup_policy = RILL_CLEANUP_DELETE;
+    c->compression = RILL_COMPRESSION_NONE;
+    c->compression_level = 0;
+    c->max_record_bytes = DEFAULT_MAX_RECORD_BYTES;
+    c->partitioner = RILL_PARTITIONER_MURMUR2;
+}
+
+int topic_name_validate(const char *name)
+{
+    if (!name)
+        return rill_err(RILL_EINVAL, "topic name is NULL");
+    size_t n = strnlen(name, RILL_TOPIC_NAME_MAX + 1);
+    if (n == 0)
+        return rill_err(RILL_EINVAL, "topic name is empty");
+    if (n > RILL_TOPIC_NAME_MAX)
+        return rill_err(RILL_EINVAL, "topic name is longer than %d "
+                        "characters", RILL_TOPIC_NAME_MAX);
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return rill_err(RILL_EINVAL, "topic name cannot be '%s'", name);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+              ch == '-'))
+            return rill_err(RILL_EINVAL, "topic name '%.*s' has character "
+                            "0x%02x at %zu; allowed are [A-Za-z0-9._-]",
+                            (int)n, name, ch, i);
+    }
+    return 0;
+}
+
+int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
+{
+    rill_topic_config d;
+    rill_topic_config_init(&d);
+    if (!c) {
+        *out = d;
+        return 0;
+    }
+    rill_topic_config r = *c;
+    if (r.partitions == 0)
+        r.partitions = d.partitions;
+    if (r.retention_ms == 0)
+        r.retention_ms = d.retention_ms;
+    if (r.retention_bytes == 0)
+        r.retention_bytes = d.retention_bytes;
+    if (r.cleanup_policy == 0)
+        r.cleanup_policy = d.cleanup_policy;
+    if (r.max_record_bytes == 0)
+        r.max_record_bytes = d.max_record_bytes;
+
+    if (r.partitions < 1 || r.partitions > RILL_PARTITIONS_MAX)
+        return rill_err(RILL_EINVAL, "partitions %d is not in 1..%d",
+                        r.partitions, RILL_PARTITIONS_MAX);
+    if (r.retention_ms < -1)
+        return rill_err(RILL_EINVAL, "retention_ms %lld is negative (-1 "
+                        "keeps forever)", (long long)r.retention_ms);
+    if (r.retention_bytes < -1)
+        return rill_err(RILL_EINVAL, "retention_bytes %lld is negative (-1 "
+                        "is unlimited)", (long long)r.retention_bytes);
+    if (r.cleanup_policy < RILL_CLEANUP_DELETE ||
+        r.cleanup_policy > RILL_CLEANUP_COMPACT_DELETE)
+        return rill_err(RILL_EINVAL, "unknown cleanup_policy %d",
+                        r.cleanup_policy);
+    if (r.compression != RILL_COMPRESSION_NONE &&
+        r.compression != RILL_COMPRESSION_ZSTD)
+        return rill_err(RILL_EINVAL, "unknown compression %d", r.compression);
+    if (r.compression_level < -7 || r.compression_level > 22)
+        return rill_err(RILL_EINVAL, "compression_level %d is not in -7..22",
+                        r.compression_level);
+    if (r.max_record_bytes > RILL_RECORD_BYTES_MAX)
+        return rill_err(RILL_EINVAL, "max_record_bytes %u is over the limit "
+                        "of %u", r.max_record_bytes, RILL_RECORD_BYTES_MAX);
+    if (r.partitioner != RILL_PARTITIONER_MURMUR2 &&
+        r.partitioner != RILL_PARTITIONER_CRC32)
+        return rill_err(RILL_EINVAL, "unknown partitioner %d", r.partitioner);
+    *out = r;
+    return 0;
+}
+
+/* ---- the stored record ---- */
+
+static void pack_key(msgpack_packer *pk, const char *k)
+{
+    size_t n = strlen(k);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, k, n);
+}
+
+int topic_meta_encode(const topic_meta *t, rill_buf *out)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, buf_msgpack_write);
+    int fail = msgpack_pack_map(&pk, 10);
+    pack_key(&pk, "id");
+    fail |= msgpack_pack_uint32(&pk, t->id);
+    pack_key(&pk, "partitions");
+    fail |= msgpack_pack_int32(&pk, t->cfg.partitions);
+    pack_key(&pk, "retention_ms");
+    fail |= msgpack_pack_int64(&pk, t->cfg.retention_ms);
+    pack_key(&pk, "retention_bytes");
+    fail |= msgpack_pack_int64(&pk, t->cfg.retention_bytes);
+    pack_key(&pk, "cleanup");
+    fail |= msgpack_pack_int(&pk, t->cfg.cleanup_policy);
+    pack_key(&pk, "compression");
+    fail |= msgpack_pack_int(&pk, t->cfg.compression);
+    pack_key(&pk, "level");
+    fail |= msgpack_pack_int(&pk, t->cfg.compression_level);
+    pack_key(&pk, "max_record_bytes");
+    fail |= msgpack_pack_uint32(&pk, t->cfg.max_record_bytes);
+    pack_key(&pk, "partitioner");
+    fail |= msgpack_pack_int(&pk, t->cfg.partitioner);
+    pack_key(&pk, "created_ms");
+    fail |= msgpack_pack_int64(&pk, t->created_ms);
+    return fail ? rill_err(RILL_ENOMEM, "out of memory encoding topic") : 0;
+}
+
+static bool key_is(const uint8_t *k, uint32_t kl, const char *name)
+{
+    return strlen(name) == kl && memcmp(k, name, kl) == 0;
+}
+
+static bool read_i32(mpr *r, int32_t *out)
+{
+    int64_t v;
+    if (!mpr_int(r, &v) || v < INT32_MIN || v > INT32_MAX)
+        return mpr_fail(r);
+    *out = (int32_t)v;
+    return true;
+}
+
+static bool read_int(mpr *r, int *out)
+{
+    int32_t v;
+    if (!read_i32(r, &v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool read_u32(mpr *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!mpr_uint(r, &v) || v > UINT32_MAX)
+        return mpr_fail(r);
+    *out = (uint32_t)v;
+    return true;
+}
+
+int topic_meta_decode(topic_meta *t, const char *name, const void *data,
+                      size_t len)
+{
+    mpr r;
+    uint32_t n;
+    bool have_id = false, have_parts = false;
+    memset(t, 0, sizeof *t);
+    rill_topic_config_init(&t->cfg);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    mpr_init(&r, data, len);
+    if (!mpr_map(&r, &n))
+        goto bad;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        uint32_t kl;
+        bool ok;
+        if (!mpr_str(&r, &k, &kl))
+            goto bad;
+        if (key_is(k, kl, "id"))
+            ok = have_id = read_u32(&r, &t->id);
+        else if (key_is(k, kl, "partitions"))
+            ok = have_parts = read_i32(&r, &t->cfg.partitions);
+        else if (key_is(k, kl, "retention_ms"))
+            ok = mpr_int(&r, &t->cfg.retention_ms);
+        else if (key_is(k, kl, "retention_bytes"))
+            ok = mpr_int(&r, &t->cfg.retention_bytes);
+        else if (key_is(k, kl, "cleanup"))
+            ok = read_int(&r, &t->cfg.cleanup_policy);
+        else if (key_is(k, kl, "compression"))
+            ok = read_int(&r, &t->cfg.compression);
+        else if (key_is(k, kl, "level"))
+            ok = read_int(&r, &t->cfg.compression_level);
+        else if (key_is(k, kl, "max_record_bytes"))
+            ok = read_u32(&r, &t->cfg.max_record_bytes);
+        else if (key_is(k, kl, "partitioner"))
+            ok = read_int(&r, &t->cfg.partitioner);
+        else if (key_is(k, kl, "created_ms"))
+            ok = mpr_int(&r, &t->created_ms);
+        else
+            ok = mpr_skip(&r);
+        if (!ok)
+            goto bad;
+    }
+    if (!r.ok || mpr_left(&r) != 0 || !have_id || !have_parts)
+        goto bad;
+    rill_topic_config cfg = t->cfg;
+    if (topic_config_resolve(&t->cfg, &cfg) != 0 ||
+        memcmp(&cfg, &t->cfg, sizeof cfg) != 0)
+        goto bad;
+    return 0;
+bad:
+    return rill_err(RILL_ECORRUPT, "the metadata of topic '%s' is malformed",
+                    name);
+}
+
+int topic_get(rill_env *e, MDB_txn *txn, const char *name, topic_meta *t)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(txn, e->db_topics, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return rill_err(RILL_ENOTFOUND, "topic '%s' does not exist", name);
+    if (rc)
+        return env_mdb_err(e, rc, "reading topic metadata");
+    return topic_meta_decode(t, name, v.mv_data, v.mv_size);
+}
+
+static int topic_put(rill_env *e, MDB_txn *txn, const topic_meta *t)
+{
+    rill_buf b = {0};
+    int rc = topic_meta_encode(t, &b);
+    if (!rc) {
+        MDB_val k = {strlen(t->name), (void *)t->name}, v = {b.len, b.data};
+        rc = env_mdb_err(e, mdb_put(txn, e->db_topics, &k, &v, 0),
+                         "writing topic metadata");
+    }
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- create / alter / delete ---- */
+
+struct topic_op {
+    rill_env *e;
+    const char *name;
+    rill_topic_config cfg;
+    int64_t now;
+    uint32_t tid;
+    bool left; /* purging: work may remain */
+};
+
+static int create_txn(MDB_txn *txn, void *arg)
+{
+    struct topic_op *op = arg;
+    rill_env *e = op->e;
+    topic_meta t;
+    MDB_val k = {strlen(op->name), (void *)op->name}, v;
+    int rc = mdb_get(txn, e->db_topics, &k, &v);
+    if (rc == 0)
+        return rill_err(RILL_EEXIST, "topic '%s' already exists", op->name);
+    if (rc != MDB_NOTFOUND)
+        return env_mdb_err(e, rc, "reading topic metadata");
+
+    uint32_t id = 1;
+    MDB_val ik = {13, "next_topic_id"}, iv;
+    rc = mdb_get(txn, e->db_meta, &ik, &iv);
+    if (rc == 0 && iv.mv_size == 4)
+        id = get_be32(iv.mv_data);
+    else if (rc != MDB_NOTFOUND)
+        return rc ? env_mdb_err(e, rc, "reading the topic id counter")
+                  : rill_err(RILL_ECORRUPT, "malformed topic id counter");
+    if (id == UINT32_MAX)
+        return rill_err(RILL_EFULL, "topic ids are exhausted");
+    uint8_t nb[4];
+    put_be32(nb, id + 1);
+    iv.mv_size = 4;
+    iv.mv_data = nb;
+    if ((rc = mdb_put(txn, e->db_meta, &ik, &iv, 0)))
+        return env_mdb_err(e, rc, "writing the topic id counter");
+
+    memset(&t, 0, sizeof t);
+    snprintf(t.name, sizeof t.name, "%s", op->name);
+    t.id = id;
+    t.cfg = op->cfg;
+    t.created_ms = op->now;
+    op->tid = id;
+    return topic_put(e, txn, &t);
+}
+
+RILL_API int rill_topic_create(rill *r, const char *topic,
+                               const rill_topic_config *c)
+{
+    struct topic_op op = {0};
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (!rc)
+        rc = topic_config_resolve(&op.cfg, c);
+    if (rc)
+        return rc;
+    op.e = &r->env;
+    op.name = topic;
+    op.now = env_now_ms(&r->env);
+    rc = env_write(&r->env, create_txn, &op);
+    if (!rc)
+        notify_post(&r->nt);
+    return rc;
+}
+
+static int alter_txn(MDB_txn *txn, void *arg)
+{
+    struct topic_op *op = arg;
+    topic_meta t;
+    int rc = topic_get(op->e, txn, op->name, &t);
+    if (rc)
+        return rc;
+    if (op->cfg.partitions < t.cfg.partitions)
+        return rill_err(RILL_EINVAL, "topic '%s' has %d partitions; they "
+                        "cannot shrink to %d", op->name, t.cfg.partitions,
+                        op->cfg.partitions);
+    t.cfg = op->cfg;
+    return topic_put(op->e, txn, &t);
+}
+
+RILL_API int rill_topic_alter(rill *r, const char *topic,
+                              const rill_topic_config *c)
+{
+    struct topic_op op = {0};
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (!rc && !c)
+        rc = rill_err(RILL_EINVAL, "configuration is NULL");
+    if (!rc)
+        rc = topic_config_resolve(&op.cfg, c);
+    if (rc)
+        return rc;
+    op.e = &r->env;
+    op.name = topic;
+    rc = env_write(&r->env, alter_txn, &op);
+    if (!rc)
+        notify_post(&r->nt); /* group members watch partition counts */
+    return rc;
+}
+
+static void purge_key(uint8_t key[9], uint32_t tid)
+{
+    memcpy(key, "purge", 5);
+    put_be32(key + 5, tid);
+}
+
+static int delete_txn(MDB_txn *txn, void *arg)
+{
+    struct topic_op *op = arg;
+    rill_env *e = op->e;
+    topic_meta t;
+    int rc = topic_get(e, txn, op->name, &t);
+    if (rc)
+        return rc;
+    MDB_val k = {strlen(op->name), (void *)op->name};
+    if ((rc = mdb_del(txn, e->db_topics, &k, NULL)))
+        return env_mdb_err(e, rc, "deleting topic metadata");
+    uint8_t pk[9];
+    purge_key(pk, t.id);
+    MDB_val mk = {sizeof pk, pk}, mv = {strlen(op->name), (void *)op->name};
+    return env_mdb_err(e, mdb_put(txn, e->db_meta, &mk, &mv, 0),
+                       "marking a topic for purging");
+}
+
+/* One bounded step of purging: the first pending topic's next records,
+ * then its marker once they are gone. Sets *left when work remains. */
+static int purge_txn(MDB_txn *txn, void *arg)
+{
+    struct topic_op *op = arg;
+    rill_env *e = op->e;
+    MDB_cursor *cur;
+    uint8_t pk[9];
+    MDB_val k = {5, "purge"}, v;
+    bool done;
+    op->left = false;
+    int rc = mdb_cursor_open(txn, e->db_meta, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a cursor");
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc || k.mv_size != 9 || memcmp(k.mv_data, "purge", 5) != 0) {
+        mdb_cursor_close(cur);
+        return rc && rc != MDB_NOTFOUND ? env_mdb_err(e, rc, "reading")
+                                        : 0;
+    }
+    memcpy(pk, k.mv_data, 9);
+    mdb_cursor_close(cur);
+    uint32_t tid = get_be32(pk + 5);
+    rc = log_purge_topic(e, txn, tid, PURGE_BATCHES_PER_TXN, &done);
+    if (rc)
+        return rc;
+    if (done) {
+        k.mv_size = 9;
+        k.mv_data = pk;
+        if ((rc = mdb_del(txn, e->db_meta, &k, NULL)))
+            return env_mdb_err(e, rc, "clearing a purge marker");
+    }
+    op->left = true; /* look again: this one or another may remain */
+    return 0;
+}
+
+int topic_purge_pending(rill_env *e)
+{
+    struct topic_op op = {.e = e};
+    int rc;
+    do {
+        rc = env_write(e, purge_txn, &op);
+    } while (!rc && op.left);
+    return rc;
+}
+
+RILL_API int rill_topic_delete(rill *r, const char *topic)
+{
+    struct topic_op op = {0};
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (rc)
+        return rc;
+    op.e = &r->env;
+    op.name = topic;
+    rc = env_write(&r->env, delete_txn, &op);
+    if (rc)
+        return rc;
+    notify_post(&r->nt);
+    /* The topic is gone; its records leave in bounded steps. */
+    return topic_purge_pending(&r->env);
+}
+
+/* ---- list / describe ---- */
+
+RILL_API void rill_names_free(char **names, size_t count)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+RILL_API int rill_topic_list(char ***names, size_t *count, rill *r)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    char **out = NULL;
+    size_t n = 0, cap = 0;
+    if (!names || !count)
+        return rill_err(RILL_EINVAL, "names or count is NULL");
+    *names = NULL;
+    *count = 0;
+    int rc = rill_enter(r);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    if ((rc = mdb_cursor_open(txn, r->env.db_topics, &cur))) {
+        env_read_end(&r->env, txn);
+        return env_mdb_err(&r->env, rc, "opening a cursor");
+    }
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (mrc == 0 && !rc) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **p = realloc(out, ncap * sizeof *p);
+            if (!p) {
+                rc = rill_err(RILL_ENOMEM, "out of memory listing topics");
+                break;
+            }
+            out = p;
+            cap = ncap;
+        }
+        if (!(out[n] = malloc(k.mv_size + 1))) {
+            rc = rill_err(RILL_ENOMEM, "out of memory listing topics");
+            break;
+        }
+        memcpy(out[n], k.mv_data, k.mv_size);
+        out[n++][k.mv_size] = '\0';
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = env_mdb_err(&r->env, mrc, "listing topics");
+    mdb_cursor_close(cur);
+    env_read_end(&r->env, txn);
+    if (rc) {
+        rill_names_free(out, n);
+        return rc;
+    }
+    *names = out;
+    *count = n;
+    return 0;
+}
+
+RILL_API void rill_topic_info_free(rill_topic_info *info)
+{
+    if (!info)
+        return;
+    free(info->partitions);
+    free(info);
+}
+
+static int describe_partitions(rill_env *e, MDB_txn *txn, const topic_meta *t,
+                               rill_topic_info *info)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, e->db_log, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a log cursor");
+    for (int32_t i = 0; !rc && i < t->cfg.partitions; i++) {
+        log_part p = {t->name, t->id, i};
+        log_bounds b;
+        log_stats st;
+        rill_partition_info *pi = &info->partitions[i];
+        rc = log_bounds_get(e, txn, cur, &p, &b);
+        if (!rc)
+            rc = log_stats_get(e, txn, &p, &st);
+        if (rc)
+            break;
+        pi->partition = i;
+        pi->first_offset = b.first;
+        pi->next_offset = b.next;
+        pi->records = st.records;
+        pi->bytes = st.bytes;
+        pi->batches = st.batches;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+RILL_API int rill_topic_describe(rill_topic_info **out, rill *r,
+                                 const char *topic)
+{
+    MDB_txn *txn;
+    topic_meta t;
+    rill_topic_info *info = NULL;
+    if (!out)
+        return rill_err(RILL_EINVAL, "out is NULL");
+    *out = NULL;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    rc = topic_get(&r->env, txn, topic, &t);
+    if (!rc) {
+        info = calloc(1, sizeof *info);
+        if (info)
+            info->partitions = calloc((size_t)t.cfg.partitions,
+                                      sizeof *info->partitions);
+        if (!info || !info->partitions)
+            rc = rill_err(RILL_ENOMEM, "out of memory describing a topic");
+    }
+    if (!rc) {
+        snprintf(info->name, sizeof info->name, "%s", t.name);
+        info->config = t.cfg;
+        info->created_ms = t.created_ms;
+        info->partition_count = (size_t)t.cfg.partitions;
+        rc = describe_partitions(&r->env, txn, &t, info);
+    }
+    env_read_end(&r->env, txn);
+    if (rc) {
+        rill_topic_info_free(info);
+        return rc;
+    }
+    *out = info;
+    return 0;
+}
+
+/* ---- offsets of partitions ---- */
+
+RILL_API int rill_watermarks(int64_t *first, int64_t *next, rill *r,
+                             const char *topic, int32_t partition)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    topic_meta t;
+    log_bounds b;
+    if (!first || !next)
+        return rill_err(RILL_EINVAL, "first or next is NULL");
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = topic_name_validate(topic);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    rc = topic_get(&r->env, txn, topic, &t);
+    if (!rc && (partition < 0 || partition >= t.cfg.partitions))
+        rc = rill_err(RILL_ENOTFOUND, "topic '%s' has %d partitions; "
+                      "partition %d requested", topic, t.cfg.partitions,
+                      partition);
+    if (!rc && (rc = mdb_cursor_open(txn, r->env.db_log, &cur)))
+        rc = env_mdb_err(&r->env, rc, "opening a log cursor");
+    else if (!rc) {
+        log_part p = {t.name, t.id, partition};
+        rc = log_bounds_get(&r->env, txn, cur, &p, &b);
+        mdb_cursor_close(cur);
+    }
+    env_read_end(&r->env, txn);
+    if (!rc) {
+        *first = b.first;
+        *next = b.next;
+    }
+    return rc;
+}
+
+RILL_API int rill_offsets_for_times(rill *r, rill_topic_partition *tps,
+                                    size_t n)
+{
+    MDB_txn *txn;
+    int rc = rill_enter(r);
+    if (rc)
+        return rc;
+    if (n && !tps)
+        return rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = topic_name_validate(tps[i].topic)))
+            return rill_err(rc, "entry %zu: %s", i, rill_errmsg());
+        if (tps[i].offset < 0)
+            return rill_err(RILL_EINVAL, "entry %zu: timestamp %lld is "
+                            "negative", i, (long long)tps[i].offset);
+    }
+    int64_t *out = calloc(n ? n : 1, sizeof *out);
+    if (!out)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    if ((rc = env_read_begin(&r->env, &txn))) {
+        free(out);
+        return rc;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        topic_meta t;
+        rc = topic_get(&r->env, txn, tps[i].topic, &t);
+        if (!rc && (tps[i].partition < 0 ||
+                    tps[i].partition >= t.cfg.partitions))
+            rc = rill_err(RILL_ENOTFOUND, "topic '%s' has %d partitions; "
+                          "partition %d requested", tps[i].topic,
+                          t.cfg.partitions, tps[i].partition);
+        if (!rc) {
+            log_part p = {t.name, t.id, tps[i].partition};
+            rc = log_offset_for_time(&r->env, txn, &p, tps[i].offset, &out[i]);
+        }
+    }
+    env_read_end(&r->env, txn);
+    for (size_t i = 0; !rc && i < n; i++)
+        tps[i].offset = out[i];
+    free(out);
+    return rc;
+}
