@@ -31,6 +31,9 @@ DEP_LIBS := $(LMDB_LIBS) $(MSGPACK_LIBS) $(ZSTD_LIBS) -pthread
 CMOCKA_CFLAGS := $(call pc,--cflags,cmocka)
 CMOCKA_LIBS := $(or $(call pc,--libs,cmocka),-lcmocka)
 
+# Quiet by default; V=1 shows the commands.
+Q := $(if $(V),,@)
+
 # A variant is a build directory with its own flags.
 VARIANT ?= release
 B := build/$(VARIANT)
@@ -61,7 +64,7 @@ FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(B)/fuzz/%-replay)
 BENCH_BIN := $(B)/bench/rill-bench
 
-.PHONY: all lib test test-run deps asan tsan check-valgrind bench bench-full \
+.PHONY: all lib test test-run test-bins deps asan tsan check-valgrind bench bench-full \
         fuzz install uninstall headertest format format-check lint clean examples
 
 all: lib examples
@@ -72,38 +75,45 @@ examples: $(EXAMPLE_BIN)
 
 $(B)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/rill.h
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 $(B)/librill.so: $(SHARED)
-	ln -sf librill.so.$(VERSION) $(B)/$(SONAME)
-	ln -sf librill.so.$(VERSION) $@
+	$(Q)ln -sf librill.so.$(VERSION) $(B)/$(SONAME)
+	$(Q)ln -sf librill.so.$(VERSION) $@
 
 $(B)/examples/%: examples/%.c $(STATIC) include/rill.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
 
 # ---- tests ----
 
 $(TEST_SUPPORT): test/support.c test/support.h include/rill.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib -c $< -o $@
 
 $(B)/test/%: test/%.c $(TEST_SUPPORT) $(STATIC) test/support.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $< $(TEST_SUPPORT) -o $@ \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $< $(TEST_SUPPORT) -o $@ \
 	    $(ALL_LDFLAGS) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
 
 # The fuzz targets' inputs replayed by a plain driver, in every test run.
 $(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ilib $< test/fuzz/replay.c -o $@ $(ALL_LDFLAGS) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib $< test/fuzz/replay.c -o $@ $(ALL_LDFLAGS) \
 	    $(STATIC) $(DEP_LIBS)
 
 # `make test` first makes sure the packages are there (installing them
@@ -113,7 +123,9 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 T ?=
-test-run: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN)
+test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN)
+
+test-run: test-bins
 	@B=$(B) T=$(T) sh scripts/run-tests.sh
 
 deps:
@@ -129,7 +141,7 @@ tsan:
 
 check-valgrind:
 	@sh scripts/deps.sh library valgrind
-	@$(MAKE) --no-print-directory VARIANT=valgrind lib $(TEST_BIN) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory VARIANT=valgrind test-bins
 	@B=build/valgrind T=$(T) VALGRIND=1 sh scripts/run-tests.sh
 
 # ---- benchmarks ----
@@ -137,7 +149,8 @@ check-valgrind:
 BENCH_SRC := $(wildcard bench/*.c)
 $(BENCH_BIN): $(BENCH_SRC) $(wildcard bench/*.h) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ilib $(filter %.c,$^) -o $@ $(ALL_LDFLAGS) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib $(filter %.c,$^) -o $@ $(ALL_LDFLAGS) \
 	    $(STATIC) $(DEP_LIBS) -lm
 
 bench:

@@ -18,7 +18,7 @@
  *
  * Fork: a handle belongs to the process that opened it. After fork() the
  * child must open the directory itself; every call on an inherited handle
- * returns RILL_EFORKED (and rill_close only frees memory).
+ * returns RILL_EFORKED (and rill_close of it does nothing).
  */
 #ifndef RILL_H
 #define RILL_H
@@ -168,9 +168,10 @@ void rill_options_init(rill_options *o);
  * Thread safety: safe. */
 int rill_open(rill **out, const char *dir, const rill_options *o);
 
-/* Drops a reference; the last closes the directory. Every consumer of the
- * handle must be closed first. Accepts NULL. In a child after fork it only
- * frees this process's memory. Thread safety: handle (no other call may be
+/* Drops a reference; the last closes the directory and every consumer
+ * still open on it. Accepts NULL. In a child after fork it does nothing:
+ * the inherited handle's state belongs to the parent and goes when the
+ * child exits or execs. Thread safety: handle (no other call may be
  * running on r, and none may start). */
 void rill_close(rill *r);
 

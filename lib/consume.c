@@ -260,7 +260,7 @@ RILL_API int rill_assign(rill_consumer *c, const rill_topic_partition *tps,
                         "it cannot also be assigned partitions by hand");
     for (size_t i = 0; i < n; i++) {
         if ((rc = topic_name_validate(tps[i].topic)))
-            return rill_err(rc, "entry %zu: %s", i, rill_errmsg());
+            return rill_err_wrap(rc, "entry %zu", i);
         if (tps[i].partition < 0)
             return rill_err(RILL_EINVAL, "entry %zu: partition %d is invalid",
                             i, tps[i].partition);

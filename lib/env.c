@@ -484,30 +484,25 @@ int env_open(rill_env *e, const char *dir, const rill_options *o)
 
 void env_close(rill_env *e)
 {
-    bool child = e->fork_gen != atomic_load(&fork_generation);
-    if (!child) {
-        if (e->flusher_running) {
-            pthread_mutex_lock(&e->flush_lock);
-            e->flush_stop = true;
-            pthread_cond_signal(&e->flush_cond);
-            pthread_mutex_unlock(&e->flush_lock);
-            pthread_join(e->flusher, NULL);
-        }
-        for (int i = 0; i < e->rtxn_count; i++)
-            mdb_txn_abort(e->rtxn_pool[i]);
-        if (e->mdb) {
-            if (e->sync_mode != RILL_SYNC_ALWAYS && !e->read_only &&
-                !atomic_load(&e->dead))
-                mdb_env_sync(e->mdb, 1);
-            mdb_env_close(e->mdb);
-        }
-        pthread_rwlock_destroy(&e->gate);
-        pthread_mutex_destroy(&e->pool_lock);
-        pthread_mutex_destroy(&e->flush_lock);
-        pthread_cond_destroy(&e->flush_cond);
+    if (e->flusher_running) {
+        pthread_mutex_lock(&e->flush_lock);
+        e->flush_stop = true;
+        pthread_cond_signal(&e->flush_cond);
+        pthread_mutex_unlock(&e->flush_lock);
+        pthread_join(e->flusher, NULL);
     }
-    /* In a child, the environment belongs to the parent: LMDB must not
-     * touch its locks or reader slots from here. Its memory is left. */
+    for (int i = 0; i < e->rtxn_count; i++)
+        mdb_txn_abort(e->rtxn_pool[i]);
+    if (e->mdb) {
+        if (e->sync_mode != RILL_SYNC_ALWAYS && !e->read_only &&
+            !atomic_load(&e->dead))
+            mdb_env_sync(e->mdb, 1);
+        mdb_env_close(e->mdb);
+    }
+    pthread_rwlock_destroy(&e->gate);
+    pthread_mutex_destroy(&e->pool_lock);
+    pthread_mutex_destroy(&e->flush_lock);
+    pthread_cond_destroy(&e->flush_cond);
     free(e->path);
     memset(e, 0, sizeof *e);
 }

@@ -77,7 +77,7 @@ typedef struct rill_env {
  * On failure *e holds nothing to close. */
 int env_open(rill_env *e, const char *dir, const rill_options *o);
 
-/* Closes the environment. In a forked child only frees memory. */
+/* Closes the environment (never in a forked child: see rill_close). */
 void env_close(rill_env *e);
 
 /* The current fork generation; a handle opened in an older generation

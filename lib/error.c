@@ -39,6 +39,26 @@ int rill_err(int code, const char *fmt, ...)
     return code;
 }
 
+int rill_err_wrap(int code, const char *fmt, ...)
+{
+    char detail[sizeof errmsg];
+    va_list ap;
+    memcpy(detail, errmsg, sizeof detail);
+    va_start(ap, fmt);
+    int n = vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+    /* Append ": detail", truncating at the buffer's end. */
+    size_t used = n < 0 ? 0 : RILL_MIN((size_t)n, sizeof errmsg - 1);
+    const char *parts[2] = {": ", detail};
+    for (int i = 0; i < 2; i++) {
+        size_t len = RILL_MIN(strlen(parts[i]), sizeof errmsg - 1 - used);
+        memcpy(errmsg + used, parts[i], len);
+        used += len;
+    }
+    errmsg[used] = '\0';
+    return code;
+}
+
 void rill_err_clear(void)
 {
     errmsg[0] = '\0';

@@ -14,6 +14,11 @@
 int rill_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Sets this thread's message to a formatted prefix, ": ", and the
+ * message as it was (to add context such as a message's index). */
+int rill_err_wrap(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Clears this thread's message (at the start of a public call that
  * succeeds, the old message must not linger as if it were current). */
 void rill_err_clear(void);

@@ -17,8 +17,6 @@
  */
 #include "log.h"
 
-#include <stdio.h>
-
 #include "error.h"
 
 #define PSTATE_KEY_SIZE 8
@@ -34,10 +32,8 @@ void log_key(uint8_t key[LOG_KEY_SIZE], uint32_t tid, int32_t partition,
 
 int log_corrupt(const log_part *p, int64_t offset, int code)
 {
-    char detail[512];
-    snprintf(detail, sizeof detail, "%s", rill_errmsg());
-    return rill_err(code, "topic '%s' partition %d, batch at offset %lld: %s",
-                    p->topic, p->partition, (long long)offset, detail);
+    return rill_err_wrap(code, "topic '%s' partition %d, batch at offset %lld",
+                         p->topic, p->partition, (long long)offset);
 }
 
 /* Whether key k belongs to partition p; sets *base if so. */

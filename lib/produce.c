@@ -141,7 +141,7 @@ int produce_validate(const rill_message *m, size_t index)
 {
     int rc = topic_name_validate(m->topic);
     if (rc)
-        return rill_err(rc, "message %zu: %s", index, rill_errmsg());
+        return rill_err_wrap(rc, "message %zu", index);
     if (m->partition < RILL_PARTITION_ANY)
         return rill_err(RILL_EINVAL, "message %zu: partition %d is invalid",
                         index, m->partition);
@@ -226,8 +226,7 @@ static int resolve_request(rill *r, MDB_txn *txn, txn_topics *tt,
         const topic_meta *t;
         int rc = resolve_topic(&r->env, txn, tt, m->topic, &t);
         if (rc)
-            return q->n > 1 ? rill_err(rc, "message %zu: %s", i, rill_errmsg())
-                            : rc;
+            return q->n > 1 ? rill_err_wrap(rc, "message %zu", i) : rc;
         int32_t n = t->cfg.partitions;
         if (m->partition >= n)
             return rill_err(RILL_ENOTFOUND, "message %zu: topic '%s' has %d "

@@ -155,10 +155,16 @@ RILL_API void rill_close(rill *r)
 {
     if (!r)
         return;
+    if (r->env.fork_gen != env_fork_generation()) {
+        /* A child's copy of its parent's handle: LMDB's state (reader
+         * slots in the shared lock file) must not be touched from here, so
+         * nothing is released; the memory goes when the child exits or
+         * execs. */
+        return;
+    }
     pthread_mutex_lock(&registry_lock);
     registry_sync_fork();
-    bool child = r->env.fork_gen != env_fork_generation();
-    if (!child && --r->refs > 0) {
+    if (--r->refs > 0) {
         pthread_mutex_unlock(&registry_lock);
         return;
     }
@@ -168,12 +174,6 @@ RILL_API void rill_close(rill *r)
             break;
         }
     pthread_mutex_unlock(&registry_lock);
-    if (child) {
-        /* The parent's LMDB state must not be touched from here. */
-        env_close(&r->env);
-        free(r);
-        return;
-    }
     consumers_free_all(r);
     notify_close(&r->nt);
     env_close(&r->env);

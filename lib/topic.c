@@ -640,7 +640,7 @@ RILL_API int rill_offsets_for_times(rill *r, rill_topic_partition *tps,
         return rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
     for (size_t i = 0; i < n; i++) {
         if ((rc = topic_name_validate(tps[i].topic)))
-            return rill_err(rc, "entry %zu: %s", i, rill_errmsg());
+            return rill_err_wrap(rc, "entry %zu", i);
         if (tps[i].offset < 0)
             return rill_err(RILL_EINVAL, "entry %zu: timestamp %lld is "
                             "negative", i, (long long)tps[i].offset);

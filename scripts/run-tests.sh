@@ -9,7 +9,7 @@ fail=0
 ran=0
 wrap=""
 if [ "${VALGRIND:-0}" = 1 ]; then
-    wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=no"
+    wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=no --child-silent-after-fork=yes"
 fi
 
 run() { # name, command...

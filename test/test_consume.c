@@ -12,7 +12,7 @@
 /* Produces n records "v<i>" to topic/partition as batches of 10. */
 static void produce_n(rill *r, const char *topic, int32_t p, int n)
 {
-    char vals[10][16];
+    char vals[10][24];
     rill_message m[10];
     for (int i = 0; i < n; i += 10) {
         int k = n - i < 10 ? n - i : 10;
@@ -39,7 +39,7 @@ static rill_consumer *consumer(rill *r, int reset, unsigned max)
 
 static void check_value(const rill_record *rec, int i)
 {
-    char want[16];
+    char want[24];
     snprintf(want, sizeof want, "v%d", i);
     assert_int_equal(rec->value_len, strlen(want));
     assert_memory_equal(rec->value, want, rec->value_len);

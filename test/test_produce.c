@@ -62,7 +62,7 @@ static void round_trip(fixture *f, int compression)
     rill_message m[N];
     rill_position pos[N];
     rill_header hs[40];
-    char hkeys[40][8];
+    char hkeys[40][16];
     uint64_t seed = 42;
     memset(m, 0, sizeof m);
     for (int i = 0; i < 40; i++) {

@@ -115,7 +115,7 @@ static void topic_alter_only_grows_partitions(void **state)
     fixture *f = *state;
     topic_new(f->r, "orders", 2);
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "order-%d", i);
         rill_message m = {.topic = "orders", .partition = RILL_PARTITION_ANY,
                           .key = key, .key_len = strlen(key),
