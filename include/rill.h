@@ -90,6 +90,7 @@ const char *rill_errmsg(void);
 #define RILL_OFFSET_BEGINNING (-2) /* the first offset still in the log */
 #define RILL_OFFSET_STORED (-1000) /* the group's committed offset, else the
                                       consumer's auto_offset_reset */
+#define RILL_OFFSET_INVALID (-1001) /* no committed offset */
 
 /* A partition of a topic, with an offset where one is meant (like
  * librdkafka's rd_kafka_topic_partition_t); offset is ignored elsewhere. */
@@ -356,7 +357,16 @@ enum rill_offset_reset {
     RILL_RESET_ERROR = 2     /* rill_poll fails with RILL_EOFFSET */
 };
 
-enum rill_rebalance_kind { RILL_REBALANCE_REVOKED = 0, RILL_REBALANCE_ASSIGNED = 1 };
+/* What a rebalance callback reports. REVOKED: partitions about to move
+ * away (commit them now if you like); ASSIGNED: partitions just gained;
+ * LOST: partitions taken while this member was out of the group (it
+ * stopped polling past its session timeout): another member may already
+ * process them and commits for them are refused with RILL_EFENCED. */
+enum rill_rebalance_kind {
+    RILL_REBALANCE_REVOKED = 0,
+    RILL_REBALANCE_ASSIGNED = 1,
+    RILL_REBALANCE_LOST = 2
+};
 
 enum rill_assignor {
     RILL_ASSIGN_RANGE = 0, /* Kafka's default */
@@ -449,6 +459,124 @@ int rill_resume(rill_consumer *c, const rill_topic_partition *tps, size_t n);
  * the error of its final work (a final auto-commit in a group), else 0.
  * Thread safety: handle. */
 int rill_consumer_close(rill_consumer *c);
+
+/* ------------------------------------------------------------------------
+ * Consumer groups
+ *
+ * Consumers with the same group_id share the partitions of the topics they
+ * subscribe to, across threads and processes, with no coordinator: the
+ * group's state lives in the directory and every member runs the same
+ * deterministic rebalance inside a write transaction. A member that exits,
+ * crashes or is killed is noticed by the others within a second (each
+ * holds a lock on its own file in <dir>/members); one that is alive but
+ * does not call rill_poll for session_timeout_ms is removed too.
+ *
+ * Partitions move in two steps, so that none ever has two owners: the old
+ * owner's rill_poll reports them REVOKED (and auto-commits them), gives
+ * them up, and only then does the new owner's rill_poll take them and
+ * report them ASSIGNED. Delivery is at least once: records after a
+ * member's last commit are delivered again to the next owner.
+ * ------------------------------------------------------------------------ */
+
+/* Joins the consumer's group (group_id is required) subscribed to topics,
+ * replacing an earlier subscription; partitions arrive through rill_poll.
+ * Topics that do not exist yet are assigned once created. Strings are
+ * copied. Errors: RILL_EINVAL (no group_id, bad or no topic names, the
+ * consumer was assigned partitions by hand), RILL_EPERM (read-only),
+ * RILL_EIO (cannot create the member's lock file). Thread safety: handle. */
+int rill_subscribe(rill_consumer *c, const char *const *topics, size_t n);
+
+/* Leaves the group (after a final auto-commit and the revoked callback);
+ * the consumer keeps no partitions. Errors: RILL_EINVAL (not subscribed).
+ * Thread safety: handle. */
+int rill_unsubscribe(rill_consumer *c);
+
+/* Commits the positions of every partition the consumer holds: the
+ * offsets after the records the last rill_poll returned. Synchronous and
+ * durable per the sync mode. Errors: RILL_EINVAL (no group_id),
+ * RILL_EFENCED (a partition is no longer this member's: nothing was
+ * committed), RILL_EFULL. Thread safety: handle. */
+int rill_commit(rill_consumer *c);
+
+/* Commits explicit offsets (the next offset to read, as in Kafka) for the
+ * consumer's group. A subscribed member may commit only partitions it
+ * owns; a consumer assigned by hand only partitions no member owns.
+ * All or nothing. Errors: RILL_EINVAL, RILL_EFENCED, RILL_EFULL.
+ * Thread safety: handle. */
+int rill_commit_offsets(rill_consumer *c, const rill_topic_partition *o,
+                        size_t n);
+
+/* Fills tps[i].offset with the group's committed offset for each entry,
+ * or RILL_OFFSET_INVALID if it has none. Errors: RILL_EINVAL (no
+ * group_id or bad entry). Thread safety: handle. */
+int rill_committed(rill_consumer *c, rill_topic_partition *tps, size_t n);
+
+/* The consumer's current member id in its group ("" before it joined). The
+ * string lives until the next rill_poll or rill_consumer_close.
+ * Thread safety: handle. */
+const char *rill_consumer_member_id(rill_consumer *c);
+
+typedef struct rill_group_member_info {
+    char member_id[128];
+    char client_id[250];
+    int32_t pid;
+    int alive;                 /* its lock is held */
+    int64_t last_poll_ms;      /* its last rill_poll, 0 if unknown */
+    uint32_t session_timeout_ms;
+    size_t assigned_count;
+    rill_topic_partition *assigned; /* the partitions it owns */
+} rill_group_member_info;
+
+typedef struct rill_group_partition_info {
+    const char *topic;
+    int32_t partition;
+    int64_t committed;    /* RILL_OFFSET_INVALID if none */
+    int64_t first_offset; /* the log's first offset */
+    int64_t end_offset;   /* the log's next offset */
+    int64_t lag;          /* end - max(committed, first), or end - first */
+    const char *owner;    /* the owning member's id, or NULL */
+} rill_group_partition_info;
+
+typedef struct rill_group_info {
+    char name[250];
+    uint32_t generation;
+    int assignor;
+    const char *state; /* "Stable", "Rebalancing" or "Empty" (static) */
+    size_t member_count;
+    rill_group_member_info *members;
+    size_t partition_count; /* subscribed partitions and committed ones */
+    rill_group_partition_info *partitions; /* by topic, then partition */
+} rill_group_info;
+
+/* Describes a group: members (with liveness and what they own) and, per
+ * partition, committed offset, end offset, lag and owner. The caller frees
+ * *out with rill_group_info_free. Errors: RILL_EINVAL, RILL_ENOTFOUND (no
+ * members and no offsets), RILL_ENOMEM. Thread safety: safe. */
+int rill_group_describe(rill_group_info **out, rill *r, const char *group);
+void rill_group_info_free(rill_group_info *g);
+
+/* Lists the groups with members or committed offsets, sorted. Free with
+ * rill_names_free. Thread safety: safe. */
+int rill_group_list(char ***names, size_t *count, rill *r);
+
+enum rill_reset_to {
+    RILL_RESET_TO_EARLIEST = 0, /* the first offset in the log */
+    RILL_RESET_TO_LATEST = 1,   /* the end: skip everything */
+    RILL_RESET_TO_TIME = 2,     /* value: a timestamp in ms */
+    RILL_RESET_TO_OFFSET = 3    /* value: an offset, kept within the log */
+};
+
+/* Sets the group's committed offsets for every partition of topic (or,
+ * with topic NULL, of every topic it has offsets for). Only when the group
+ * has no live member. Errors: RILL_EINVAL, RILL_ENOTFOUND (topic),
+ * RILL_EBUSY (a member is alive). Thread safety: safe. */
+int rill_group_reset_offsets(rill *r, const char *group, const char *topic,
+                             int to, int64_t value);
+
+/* Deletes a group's record and committed offsets, when it has no live
+ * member. Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_EBUSY.
+ * Thread safety: safe. */
+int rill_group_delete(rill *r, const char *group);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "group.h"
 #include "log.h"
 #include "rill_int.h"
 #include "topic.h"
@@ -112,9 +113,6 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
     }
     if ((rc = validate_consumer_options(o)))
         return rc;
-    if (o->group_id)
-        return rill_err(RILL_EINVAL, "consumer groups are not available in "
-                        "this build; use rill_assign");
     rill_consumer *c = calloc(1, sizeof *c);
     if (!c)
         return rill_err(RILL_ENOMEM, "out of memory");
@@ -133,6 +131,11 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
     }
     c->opts.group_id = c->group_id;
     c->opts.client_id = c->client_id;
+    if (!c->opts.auto_commit_interval_ms)
+        c->opts.auto_commit_interval_ms = 5000;
+    if (!c->opts.session_timeout_ms)
+        c->opts.session_timeout_ms = 45000;
+    c->next_commit_ms = env_now_ms(&r->env) + c->opts.auto_commit_interval_ms;
     pthread_mutex_lock(&r->consumers_lock);
     c->next = r->consumers;
     r->consumers = c;
@@ -143,13 +146,25 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
 
 RILL_API int rill_consumer_close(rill_consumer *c)
 {
+    int rc = 0;
     if (!c || c->magic != CONSUMER_MAGIC || c->closed)
         return 0;
+    if (c->member && c->member->in_callback)
+        return rill_err(RILL_ESTATE, "cannot close a consumer from its "
+                        "rebalance callback");
+    if (env_check(&c->r->env) == 0) {
+        if (c->member)
+            rc = group_leave(c);
+        else if (c->group_id && c->opts.enable_auto_commit)
+            rc = group_commit_positions(c, NULL, 0);
+    }
+    free(c->member);
+    c->member = NULL;
     c->closed = true;
     consumer_free_buffers(c);
     /* The shell stays on the handle's list until rill_close, so a call on
      * a closed consumer is RILL_ECLOSED rather than a use after free. */
-    return 0;
+    return rc;
 }
 
 void consumers_free_all(rill *r)
@@ -169,7 +184,7 @@ void consumers_free_all(rill *r)
 
 /* ---- assignment ---- */
 
-static const char *intern(rill_consumer *c, const char *name)
+const char *consumer_intern(rill_consumer *c, const char *name)
 {
     for (size_t i = 0; i < c->nnames; i++)
         if (strcmp(c->names[i], name) == 0)
@@ -226,7 +241,7 @@ int consumer_set_assignment(rill_consumer *c, const rill_topic_partition *tps,
     if (n && !parts)
         return rill_err(RILL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const char *name = intern(c, tps[i].topic);
+        const char *name = consumer_intern(c, tps[i].topic);
         if (!name) {
             free(parts);
             return rill_err(RILL_ENOMEM, "out of memory");
@@ -237,6 +252,7 @@ int consumer_set_assignment(rill_consumer *c, const rill_topic_partition *tps,
         parts[i].topic = name;
         parts[i].partition = tps[i].partition;
         parts[i].position = old ? old->position : tps[i].offset;
+        parts[i].committed = old ? old->committed : RILL_OFFSET_INVALID;
         parts[i].tid = old ? old->tid : 0;
         parts[i].paused = old ? old->paused : false;
     }
@@ -444,16 +460,6 @@ static int reset_position(rill_consumer *c, const assigned *a,
     }
 }
 
-/* The group's committed offset for a, or RILL_OFFSET_STORED if none. */
-static int consumer_committed_offset(rill_consumer *c, MDB_txn *txn,
-                                     const assigned *a, int64_t *offset)
-{
-    RILL_UNUSED(c);
-    RILL_UNUSED(txn);
-    RILL_UNUSED(a);
-    *offset = RILL_OFFSET_STORED;
-    return 0;
-}
 
 /* Resolves a's position against the bounds: special offsets, a missing
  * committed offset, or a position outside [first, next]. */
@@ -467,7 +473,7 @@ static int resolve_position(rill_consumer *c, MDB_txn *txn, assigned *a,
     else if (pos == RILL_OFFSET_END)
         pos = b->next;
     else if (pos == RILL_OFFSET_STORED) {
-        if ((rc = consumer_committed_offset(c, txn, a, &pos)))
+        if ((rc = group_committed_for(c, txn, a->topic, a->partition, &pos)))
             return rc;
     }
     if (pos == RILL_OFFSET_STORED || pos < b->first || pos > b->next)
@@ -507,6 +513,8 @@ static int fetch_partition(rill_consumer *c, MDB_txn *txn, MDB_cursor *cur,
     MDB_val v;
     int64_t base;
     int rc = assigned_topic(c, txn, a, &t);
+    if (rc == RILL_ENOTFOUND && c->member)
+        return 0; /* the group drops it at its next check */
     log_part p = {a->topic, t.id, a->partition};
     if (!rc)
         rc = log_bounds_get(&c->r->env, txn, cur, &p, &b);
@@ -737,10 +745,14 @@ RILL_API int rill_poll(rill_consumer *c, int timeout_ms,
         return rc;
     if (timeout_ms < -1)
         return rill_err(RILL_EINVAL, "timeout_ms %d is invalid", timeout_ms);
+    if (c->member && c->member->in_callback)
+        return rill_err(RILL_ESTATE, "cannot poll from a rebalance callback");
     int64_t deadline = rill_monotonic_ms() + timeout_ms;
     for (;;) {
         uint32_t seen = notify_seq(&c->r->nt);
         size_t count = 0;
+        if (c->group_id && (rc = group_poll_prepare(c)))
+            return rc;
         if ((rc = poll_once(c, &count)))
             return rc;
         if (count) {
@@ -755,6 +767,9 @@ RILL_API int rill_poll(rill_consumer *c, int timeout_ms,
                 return 0;
             wait = (int)left;
         }
+        /* A member wakes regularly to watch the others. */
+        if (c->member && (wait < 0 || wait > GROUP_WAIT_SLICE_MS))
+            wait = GROUP_WAIT_SLICE_MS;
         notify_wait(&c->r->nt, seen, wait);
     }
 }

@@ -18,6 +18,7 @@ typedef struct assigned {
     uint32_t tid;      /* the topic id seen last; 0 before the first fetch */
     int32_t partition;
     int64_t position;
+    int64_t committed; /* what this consumer last committed, or INVALID */
     bool paused;
 } assigned;
 
@@ -54,7 +55,8 @@ struct rill_consumer {
     size_t hdrs_len, hdrs_cap;
     void *dctx; /* ZSTD_DCtx */
 
-    struct group_member *member; /* NULL without a group */
+    struct group_membership *member; /* NULL unless subscribed */
+    int64_t next_commit_ms;      /* auto-commit, on the handle's clock */
 };
 
 /* The checks at the top of every call on a consumer. */
@@ -65,6 +67,10 @@ int consumer_enter(rill_consumer *c);
  * keep_positions is set. */
 int consumer_set_assignment(rill_consumer *c, const rill_topic_partition *tps,
                             size_t n, bool keep_positions);
+
+/* Interns a topic name in the consumer (stable until close); NULL when
+ * out of memory. */
+const char *consumer_intern(rill_consumer *c, const char *name);
 
 /* Closes every consumer of r (at rill_close) and frees the shells of the
  * closed ones. */

@@ -1,0 +1,483 @@
+/*
+ * main.c -- rill-bench: options, profiles, the run directory, and the
+ * loop over the selected workloads.
+ *
+ *   rill-bench [--default | --full | --quick] [--only NAME[,NAME...]]
+ *              [--systems NAME[,NAME...]] [--batch N[,N...]]
+ *              [--sync none|always[,...]] [--value BYTES[,BYTES...]]
+ *              [--reps N] [--dir DIR] [--csv FILE] [--list] [--help]
+ *
+ * Exit status: 0 on success, 1 when a run fails, 2 on a usage error.
+ */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#include "bench.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_BASE_DIR "build/bench-tmp"
+#define DEFAULT_CSV "bench/results/latest.csv"
+#define MAX_REPS 99
+#define MAX_VALUE (1 << 20)
+#define MAX_BATCH 100000
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rill-bench [options]\n"
+        "\n"
+        "Measures rill against plain LMDB on the same file system and prints\n"
+        "a table (stdout) and a CSV file. Progress goes to stderr.\n"
+        "\n"
+        "profiles (the last one given wins; --default when none is):\n"
+        "  --default        100-byte values; produce batches 1, 100, 1000 at\n"
+        "                   sync none and always; consume 2,000,000 records;\n"
+        "                   3 repetitions (about 1-2 minutes)\n"
+        "  --full           as --default plus 1 KiB values, longer runs and\n"
+        "                   5 repetitions\n"
+        "  --quick          tiny counts and 1 repetition: a smoke test\n"
+        "options:\n"
+        "  --only NAMES     run only these workloads (comma-separated)\n"
+        "  --list           list the workloads and systems and exit\n"
+        "  --systems NAMES  run only these systems (comma-separated); without\n"
+        "                   the ceiling (lmdb) there is no ratio\n"
+        "  --batch LIST     produce batch sizes instead of the profile's,\n"
+        "                   e.g. 1,100,1000\n"
+        "  --sync LIST      produce sync modes: none, always or both\n"
+        "  --value LIST     value sizes in bytes (1..%d)\n"
+        "  --reps N         repetitions per setting (1..%d); the median is\n"
+        "                   reported\n"
+        "  --dir DIR        make the run directory under DIR (default\n"
+        "                   $RILL_BENCH_DIR, else %s); it is removed\n"
+        "                   afterwards\n"
+        "  --csv FILE       write the CSV there (default %s)\n"
+        "  --help           this text\n",
+        MAX_VALUE, MAX_REPS, DEFAULT_BASE_DIR, DEFAULT_CSV);
+}
+
+static void profile_common(bench_config *c)
+{
+    c->n_value_sizes = 1;
+    c->value_sizes[0] = 100;
+    c->n_batches = 3;
+    c->batches[0] = 1;
+    c->batches[1] = 100;
+    c->batches[2] = 1000;
+    c->n_syncs = 2;
+    c->syncs[0] = BENCH_SYNC_NONE;
+    c->syncs[1] = BENCH_SYNC_ALWAYS;
+    c->poll_records = 1000;
+}
+
+static void profile_default(bench_config *c)
+{
+    profile_common(c);
+    c->profile = "default";
+    c->reps = 3;
+    c->produce_max_records = 3000000;
+    c->produce_cap_none = 2.0;
+    c->produce_cap_always = 2.0;
+    c->warmup_seconds = 0.5;
+    c->consume_records = 2000000;
+}
+
+static void profile_full(bench_config *c)
+{
+    profile_default(c);
+    c->profile = "full";
+    c->reps = 5;
+    c->n_value_sizes = 2;
+    c->value_sizes[1] = 1024;
+    c->produce_max_records = 6000000;
+    c->produce_cap_none = 3.0;
+    c->produce_cap_always = 3.0;
+}
+
+static void profile_quick(bench_config *c)
+{
+    profile_common(c);
+    c->profile = "quick";
+    c->reps = 1;
+    c->produce_max_records = 2000;
+    c->produce_cap_none = 0.25;
+    c->produce_cap_always = 0.25;
+    c->warmup_seconds = 0.05;
+    c->consume_records = 5000;
+}
+
+static const bench_workload *find_workload(const char *name, size_t len)
+{
+    for (size_t i = 0; i < bench_workload_count; i++)
+        if (strlen(bench_workloads[i].name) == len &&
+            strncmp(bench_workloads[i].name, name, len) == 0)
+            return &bench_workloads[i];
+    return NULL;
+}
+
+static bool selected(const bench_config *c, const char *name)
+{
+    if (c->n_only == 0)
+        return true;
+    for (size_t i = 0; i < c->n_only; i++)
+        if (strcmp(c->only[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Adds the workloads named in a comma-separated list. */
+static int parse_only(bench_config *c, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const bench_workload *w = find_workload(p, len);
+        if (!w) {
+            fprintf(stderr, "rill-bench: no workload '%.*s' (--list shows "
+                    "them)\n", (int)len, p);
+            return -1;
+        }
+        if (!selected(c, w->name) || c->n_only == 0) {
+            if (c->n_only == BENCH_MAX_ONLY) {
+                fprintf(stderr, "rill-bench: too many --only names\n");
+                return -1;
+            }
+            c->only[c->n_only++] = w->name;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (c->n_only == 0) {
+        fprintf(stderr, "rill-bench: --only needs a workload name\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds the systems named in a comma-separated list. */
+static int parse_systems(bench_config *c, const char *list)
+{
+    c->n_only_systems = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ","), k;
+        for (k = 0; k < bench_system_count; k++)
+            if (strlen(bench_systems[k]->name) == len &&
+                strncmp(bench_systems[k]->name, p, len) == 0)
+                break;
+        if (k == bench_system_count) {
+            fprintf(stderr, "rill-bench: no system '%.*s' (--list shows "
+                    "them)\n", (int)len, p);
+            return -1;
+        }
+        if (c->n_only_systems == BENCH_MAX_ONLY) {
+            fprintf(stderr, "rill-bench: too many --systems names\n");
+            return -1;
+        }
+        c->only_systems[c->n_only_systems++] = bench_systems[k]->name;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (c->n_only_systems == 0) {
+        fprintf(stderr, "rill-bench: --systems needs a system name\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses a comma-separated list of numbers in lo..hi. */
+static int parse_sizes(const char *opt, const char *list, size_t *out,
+                       size_t *n, size_t lo, size_t hi)
+{
+    *n = 0;
+    for (const char *p = list; *p;) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno || end == p || (*end && *end != ',') || *p == '-' ||
+            v < lo || v > hi) {
+            fprintf(stderr, "rill-bench: %s wants numbers in %zu..%zu, not "
+                    "'%s'\n", opt, lo, hi, list);
+            return -1;
+        }
+        if (*n == BENCH_MAX_SETTINGS) {
+            fprintf(stderr, "rill-bench: %s takes at most %d values\n", opt,
+                    BENCH_MAX_SETTINGS);
+            return -1;
+        }
+        out[(*n)++] = (size_t)v;
+        p = *end ? end + 1 : end;
+    }
+    if (*n == 0) {
+        fprintf(stderr, "rill-bench: %s needs a value\n", opt);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_syncs(const char *list, int *out, size_t *n)
+{
+    *n = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int mode;
+        if (len == 4 && strncmp(p, "none", 4) == 0)
+            mode = BENCH_SYNC_NONE;
+        else if (len == 6 && strncmp(p, "always", 6) == 0)
+            mode = BENCH_SYNC_ALWAYS;
+        else {
+            fprintf(stderr, "rill-bench: --sync wants none or always, not "
+                    "'%.*s'\n", (int)len, p);
+            return -1;
+        }
+        if (*n == BENCH_MAX_SETTINGS)
+            return -1;
+        out[(*n)++] = mode;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (*n == 0) {
+        fprintf(stderr, "rill-bench: --sync needs a mode\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The value of option name: "--name=value" or "--name value". Returns
+ * NULL (with a message) if it is missing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (a[n] == '=')
+        return a + n + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    fprintf(stderr, "rill-bench: %s needs a value\n", name);
+    return NULL;
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* Parses argv into c. Returns 0 to run, 1 to exit successfully (--help,
+ * --list), -1 on a usage error. */
+static int parse_args(bench_config *c, int argc, char **argv)
+{
+    int reps = 0;
+    const char *v;
+    /* Settings given on the command line replace the profile's, whatever
+     * the order of the options. */
+    bench_config set = {0};
+    profile_default(c);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--default") == 0) {
+            profile_default(c);
+        } else if (strcmp(a, "--full") == 0) {
+            profile_full(c);
+        } else if (strcmp(a, "--quick") == 0) {
+            profile_quick(c);
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        } else if (strcmp(a, "--list") == 0) {
+            printf("workloads:\n");
+            for (size_t k = 0; k < bench_workload_count; k++)
+                printf("  %-10s %s\n", bench_workloads[k].name,
+                       bench_workloads[k].about);
+            printf("systems:\n");
+            for (size_t k = 0; k < bench_system_count; k++)
+                printf("  %-10s %s%s\n", bench_systems[k]->name,
+                       bench_systems[k]->about,
+                       bench_systems[k]->ceiling ? " (the ceiling)" : "");
+            return 1;
+        } else if (is_opt(a, "--systems")) {
+            if (!(v = opt_value(argc, argv, &i, "--systems")) ||
+                parse_systems(c, v))
+                return -1;
+        } else if (is_opt(a, "--batch")) {
+            if (!(v = opt_value(argc, argv, &i, "--batch")) ||
+                parse_sizes("--batch", v, set.batches, &set.n_batches, 1,
+                            MAX_BATCH))
+                return -1;
+        } else if (is_opt(a, "--value")) {
+            if (!(v = opt_value(argc, argv, &i, "--value")) ||
+                parse_sizes("--value", v, set.value_sizes, &set.n_value_sizes,
+                            1, MAX_VALUE))
+                return -1;
+        } else if (is_opt(a, "--sync")) {
+            if (!(v = opt_value(argc, argv, &i, "--sync")) ||
+                parse_syncs(v, set.syncs, &set.n_syncs))
+                return -1;
+        } else if (is_opt(a, "--reps")) {
+            char *end;
+            if (!(v = opt_value(argc, argv, &i, "--reps")))
+                return -1;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (errno || *v == '\0' || *end != '\0' || n < 1 || n > MAX_REPS) {
+                fprintf(stderr, "rill-bench: --reps wants a number in "
+                        "1..%d, not '%s'\n", MAX_REPS, v);
+                return -1;
+            }
+            reps = (int)n;
+        } else if (is_opt(a, "--only")) {
+            if (!(v = opt_value(argc, argv, &i, "--only")) || parse_only(c, v))
+                return -1;
+        } else if (is_opt(a, "--dir")) {
+            if (!(v = opt_value(argc, argv, &i, "--dir")))
+                return -1;
+            if (*v == '\0') {
+                fprintf(stderr, "rill-bench: --dir needs a directory\n");
+                return -1;
+            }
+            c->base_dir = v;
+        } else if (is_opt(a, "--csv")) {
+            if (!(v = opt_value(argc, argv, &i, "--csv")))
+                return -1;
+            if (*v == '\0') {
+                fprintf(stderr, "rill-bench: --csv needs a file name\n");
+                return -1;
+            }
+            c->csv_path = v;
+        } else {
+            fprintf(stderr, "rill-bench: unknown argument '%s'\n", a);
+            return -1;
+        }
+    }
+    if (reps)
+        c->reps = reps;
+    if (set.n_batches) {
+        memcpy(c->batches, set.batches, sizeof c->batches);
+        c->n_batches = set.n_batches;
+    }
+    if (set.n_value_sizes) {
+        memcpy(c->value_sizes, set.value_sizes, sizeof c->value_sizes);
+        c->n_value_sizes = set.n_value_sizes;
+    }
+    if (set.n_syncs) {
+        memcpy(c->syncs, set.syncs, sizeof c->syncs);
+        c->n_syncs = set.n_syncs;
+    }
+    return 0;
+}
+
+/* ---- the run directory ---- */
+
+static char *run_dir_for_signal;
+
+static void on_signal(int sig)
+{
+    static const char msg[] = "\nrill-bench: interrupted; the run directory "
+                              "is left behind: ";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    if (run_dir_for_signal) {
+        ignored = write(2, run_dir_for_signal, strlen(run_dir_for_signal));
+        ignored = write(2, "\n", 1);
+    }
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int make_run_dir(bench_config *c, bool *created_base)
+{
+    struct stat st;
+    *created_base = stat(c->base_dir, &st) != 0;
+    if (bench_mkdirs(c->base_dir))
+        return -1;
+    size_t cap = strlen(c->base_dir) + 32;
+    c->run_dir = malloc(cap);
+    if (!c->run_dir)
+        return -1;
+    snprintf(c->run_dir, cap, "%s/rill-bench.XXXXXX", c->base_dir);
+    if (!mkdtemp(c->run_dir)) {
+        fprintf(stderr, "rill-bench: cannot create a directory in '%s': %s\n",
+                c->base_dir, strerror(errno));
+        free(c->run_dir);
+        c->run_dir = NULL;
+        return -1;
+    }
+    run_dir_for_signal = c->run_dir;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    return 0;
+}
+
+static void remove_run_dir(bench_config *c, bool created_base)
+{
+    if (!c->run_dir)
+        return;
+    bench_remove_tree(c->run_dir);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    run_dir_for_signal = NULL;
+    free(c->run_dir);
+    c->run_dir = NULL;
+    if (created_base)
+        rmdir(c->base_dir); /* only if empty */
+}
+
+int main(int argc, char **argv)
+{
+    bench_config cfg = {0};
+    bench_rows rows = {0};
+    bool created_base = false;
+
+    int rc = parse_args(&cfg, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    if (!cfg.base_dir) {
+        const char *env = getenv("RILL_BENCH_DIR");
+        cfg.base_dir = env && *env ? env : DEFAULT_BASE_DIR;
+    }
+    if (!cfg.csv_path)
+        cfg.csv_path = DEFAULT_CSV;
+    if (make_run_dir(&cfg, &created_base))
+        return 1;
+
+    size_t max_value = 0;
+    for (size_t i = 0; i < cfg.n_value_sizes; i++)
+        if (cfg.value_sizes[i] > max_value)
+            max_value = cfg.value_sizes[i];
+    bench_values_init(max_value);
+    report_machine(&cfg);
+
+    double t0 = now_s();
+    for (size_t i = 0; !rc && i < bench_workload_count; i++) {
+        const bench_workload *w = &bench_workloads[i];
+        if (!selected(&cfg, w->name))
+            continue;
+        double tw = now_s();
+        progress("%s: %s", w->name, w->about);
+        rc = w->run(&cfg, &rows);
+        progress("%s: %s in %.1f s", w->name, rc ? "failed" : "done",
+                 now_s() - tw);
+    }
+    double elapsed = now_s() - t0;
+    remove_run_dir(&cfg, created_base);
+
+    if (rows.n) {
+        report_table(&rows);
+        if (report_csv(&cfg, &rows) == 0)
+            printf("csv: %s\n", cfg.csv_path);
+        else
+            rc = -1;
+    }
+    printf("elapsed: %.1f s\n", elapsed);
+    free(rows.v);
+    bench_values_free();
+    if (rc)
+        fprintf(stderr, "rill-bench: failed\n");
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,282 @@
+/*
+ * util.c -- rill-bench helpers: clocks, the deterministic value bytes,
+ * run directories, latency percentiles and medians.
+ */
+#define _GNU_SOURCE /* nftw's FTW_DEPTH and FTW_PHYS, syncfs */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- clocks ---- */
+
+uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+double now_s(void)
+{
+    return (double)now_ns() / 1e9;
+}
+
+/* ---- values ---- */
+
+/* Values are windows into a pool of pseudo-random bytes: value i starts
+ * at (i * STRIDE) mod POOL_SPAN. A stride coprime with the span gives
+ * every offset in turn, so consecutive values differ. */
+#define POOL_SPAN ((size_t)1 << 20)
+#define POOL_STRIDE 4099u
+
+static uint8_t *pool;
+static size_t pool_len;
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+void bench_values_init(size_t max_value_size)
+{
+    size_t len = POOL_SPAN + max_value_size + 8;
+    if (pool && pool_len >= len)
+        return;
+    free(pool);
+    pool = malloc(len);
+    if (!pool) {
+        fprintf(stderr, "rill-bench: out of memory for the value pool\n");
+        exit(1);
+    }
+    pool_len = len;
+    uint64_t seed = 0x72696c6c62656e63u; /* fixed: runs write the same bytes */
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t r = splitmix64(&seed);
+        memcpy(pool + i, &r, len - i < 8 ? len - i : 8);
+    }
+}
+
+void bench_values_free(void)
+{
+    free(pool);
+    pool = NULL;
+    pool_len = 0;
+}
+
+const uint8_t *bench_value(uint64_t i, size_t n)
+{
+    (void)n; /* every window of the pool is at least max_value_size long */
+    return pool + (size_t)((i * POOL_STRIDE) % POOL_SPAN);
+}
+
+uint64_t bench_values_first_sum(uint64_t count, size_t n)
+{
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < count; i++)
+        sum += bench_value(i, n)[0];
+    return sum;
+}
+
+/* ---- directories ---- */
+
+int bench_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf) {
+        fprintf(stderr, "rill-bench: bad directory '%s'\n", path);
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "rill-bench: cannot create '%s': %s\n", buf,
+                    strerror(errno));
+            return -1;
+        }
+        buf[i] = c;
+    }
+    return 0;
+}
+
+void bench_quiesce(const bench_config *cfg)
+{
+    int fd = open(cfg->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    syncfs(fd);
+    close(fd);
+}
+
+int bench_fresh_dir(const bench_config *cfg, const char *tag, char **out)
+{
+    static unsigned counter;
+    size_t cap = strlen(cfg->run_dir) + strlen(tag) + 32;
+    char *p = malloc(cap);
+    if (!p) {
+        fprintf(stderr, "rill-bench: out of memory\n");
+        return -1;
+    }
+    snprintf(p, cap, "%s/%s-%04u", cfg->run_dir, tag, ++counter);
+    if (mkdir(p, 0700) != 0) {
+        fprintf(stderr, "rill-bench: cannot create '%s': %s\n", p,
+                strerror(errno));
+        free(p);
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT) {
+        fprintf(stderr, "rill-bench: cannot remove '%s': %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int bench_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0;
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+/* ---- statistics ---- */
+
+int lat_init(lat_buf *l, size_t cap)
+{
+    l->n = 0;
+    l->cap = cap ? cap : 1;
+    l->ns = malloc(l->cap * sizeof *l->ns);
+    if (!l->ns) {
+        fprintf(stderr, "rill-bench: out of memory for %zu latencies\n",
+                l->cap);
+        return -1;
+    }
+    return 0;
+}
+
+void lat_free(lat_buf *l)
+{
+    free(l->ns);
+    l->ns = NULL;
+    l->n = l->cap = 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest value with at least q of them at or below. */
+static double rank(const uint64_t *v, size_t n, double q)
+{
+    size_t k = (size_t)ceil(q * (double)n);
+    return (double)v[k ? k - 1 : 0];
+}
+
+void lat_percentiles(lat_buf *l, double *p50_us, double *p99_us)
+{
+    if (l->n == 0) {
+        *p50_us = *p99_us = NAN;
+        return;
+    }
+    qsort(l->ns, l->n, sizeof *l->ns, cmp_u64);
+    *p50_us = rank(l->ns, l->n, 0.50) / 1e3;
+    *p99_us = rank(l->ns, l->n, 0.99) / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double median(double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- formatting ---- */
+
+const char *sync_name(int sync)
+{
+    return sync == BENCH_SYNC_ALWAYS ? "always" : "none";
+}
+
+const char *fmt_count(char *buf, size_t cap, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%.0f", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < cap)
+        buf[o++] = '-';
+    for (int i = 0; i < n && o + 1 < cap; i++) {
+        if (i && (n - i) % 3 == 0 && o + 1 < cap)
+            buf[o++] = ',';
+        if (o + 1 < cap)
+            buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+void progress(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rill-bench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void rows_add(bench_rows *rows, const bench_row *row)
+{
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? rows->cap * 2 : 32;
+        bench_row *v = realloc(rows->v, cap * sizeof *v);
+        if (!v) {
+            fprintf(stderr, "rill-bench: out of memory\n");
+            exit(1);
+        }
+        rows->v = v;
+        rows->cap = cap;
+    }
+    rows->v[rows->n++] = *row;
+}

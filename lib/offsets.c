@@ -1,0 +1,642 @@
+/*
+ * offsets.c -- committed offsets, fenced commits, and the group admin
+ * calls (describe, list, reset offsets, delete).
+ *
+ * rill.offsets keys: u8 group length, group, u8 topic length, topic,
+ * u32 partition; values: u64 offset (the next to read, as in Kafka),
+ * u64 commit time in ms. A group's offsets are one key range.
+ */
+#include "group.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "log.h"
+#include "rill_int.h"
+#include "topic.h"
+
+static size_t offset_key(uint8_t *k, const char *group, const char *topic,
+                         int32_t partition)
+{
+    size_t gl = strlen(group), tl = strlen(topic);
+    k[0] = (uint8_t)gl;
+    memcpy(k + 1, group, gl);
+    k[1 + gl] = (uint8_t)tl;
+    memcpy(k + 2 + gl, topic, tl);
+    put_be32(k + 2 + gl + tl, (uint32_t)partition);
+    return 2 + gl + tl + 4;
+}
+
+/* Splits a stored key; false if it is malformed. */
+static bool offset_key_parse(const MDB_val *k, const uint8_t **group,
+                             size_t *gl, const uint8_t **topic, size_t *tl,
+                             int32_t *partition)
+{
+    const uint8_t *p = k->mv_data;
+    size_t n = k->mv_size;
+    if (n < 6 || (size_t)p[0] + 6 > n)
+        return false;
+    *gl = p[0];
+    *group = p + 1;
+    *tl = p[1 + *gl];
+    if (2 + *gl + *tl + 4 != n)
+        return false;
+    *topic = p + 2 + *gl;
+    *partition = (int32_t)get_be32(p + 2 + *gl + *tl);
+    return true;
+}
+
+int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
+                const char *topic, int32_t partition, int64_t *offset)
+{
+    uint8_t kb[OFFSET_KEY_MAX];
+    MDB_val k = {offset_key(kb, group, topic, partition), kb}, v;
+    int rc = mdb_get(txn, e->db_offsets, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return RILL_ENOTFOUND;
+    if (rc)
+        return env_mdb_err(e, rc, "reading a committed offset");
+    if (v.mv_size != 16)
+        return rill_err(RILL_ECORRUPT, "the committed offset of group '%s' "
+                        "for topic '%s' partition %d is malformed", group,
+                        topic, partition);
+    *offset = (int64_t)get_be64(v.mv_data);
+    return 0;
+}
+
+int offsets_put(rill_env *e, MDB_txn *txn, const char *group,
+                const char *topic, int32_t partition, int64_t offset,
+                int64_t now_ms)
+{
+    uint8_t kb[OFFSET_KEY_MAX], vb[16];
+    MDB_val k = {offset_key(kb, group, topic, partition), kb}, v = {16, vb};
+    put_be64(vb, (uint64_t)offset);
+    put_be64(vb + 8, (uint64_t)now_ms);
+    return env_mdb_err(e, mdb_put(txn, e->db_offsets, &k, &v, 0),
+                       "writing a committed offset");
+}
+
+/* Deletes the offsets for which keep() says false, in the range starting
+ * at prefix (all keys when plen is 0). */
+static int offsets_delete_where(rill_env *e, MDB_txn *txn,
+                                const uint8_t *prefix, size_t plen,
+                                const char *topic)
+{
+    MDB_cursor *cur;
+    MDB_val k = {plen, (void *)prefix}, v;
+    int rc = mdb_cursor_open(txn, e->db_offsets, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a cursor");
+    rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0) {
+        const uint8_t *g, *t;
+        size_t gl, tl;
+        int32_t p;
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
+            break;
+        bool del = offset_key_parse(&k, &g, &gl, &t, &tl, &p) &&
+                   (!topic || (tl == strlen(topic) && !memcmp(t, topic, tl)));
+        rc = del ? mdb_cursor_del(cur, 0) : 0;
+        if (!rc) /* after a delete, NEXT is the following key */
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return env_mdb_err(e, rc, "deleting committed offsets");
+    return 0;
+}
+
+int offsets_delete_topic(rill_env *e, MDB_txn *txn, const char *topic)
+{
+    return offsets_delete_where(e, txn, NULL, 0, topic);
+}
+
+int offsets_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
+                          const char *member_id,
+                          const rill_topic_partition *tps, size_t n,
+                          int64_t now_ms)
+{
+    gstate st;
+    int rc = gstate_load(e, txn, group, &st);
+    if (rc)
+        return rc;
+    int me = member_id ? gstate_find(&st, member_id) : -1;
+    if (member_id && me < 0)
+        rc = rill_err(RILL_EFENCED, "member '%s' is no longer in group '%s' "
+                      "(removed after a session timeout or a rebalance); "
+                      "nothing was committed", member_id, group);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int owner = gstate_owner(&st, tps[i].topic, tps[i].partition);
+        if (member_id && owner != me)
+            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is not "
+                          "owned by member '%s' of group '%s'; nothing was "
+                          "committed", tps[i].topic, tps[i].partition,
+                          member_id, group);
+        else if (!member_id && owner >= 0)
+            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is owned "
+                          "by member '%s' of group '%s'; nothing was "
+                          "committed", tps[i].topic, tps[i].partition,
+                          st.members[owner].id, group);
+    }
+    gstate_free(&st);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = offsets_put(e, txn, group, tps[i].topic, tps[i].partition,
+                         tps[i].offset, now_ms);
+    return rc;
+}
+
+/* ---- admin: list, describe ---- */
+
+static int validate_group(const char *group)
+{
+    if (!group || !*group || strlen(group) > GROUP_NAME_MAX)
+        return rill_err(RILL_EINVAL, "group name must be 1..%d bytes",
+                        GROUP_NAME_MAX);
+    return 0;
+}
+
+static int names_add(char ***names, size_t *n, const char *s, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*names)[i]) == len && !memcmp((*names)[i], s, len))
+            return 0;
+    char **p = realloc(*names, (*n + 1) * sizeof *p);
+    if (!p)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    *names = p;
+    if (!(p[*n] = malloc(len + 1)))
+        return rill_err(RILL_ENOMEM, "out of memory");
+    memcpy(p[*n], s, len);
+    p[(*n)++][len] = '\0';
+    return 0;
+}
+
+static int names_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+RILL_API int rill_group_list(char ***names, size_t *count, rill *r)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    char **out = NULL;
+    size_t n = 0;
+    if (!names || !count)
+        return rill_err(RILL_EINVAL, "names or count is NULL");
+    *names = NULL;
+    *count = 0;
+    int rc = rill_enter(r);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    MDB_dbi dbs[2] = {r->env.db_groups, r->env.db_offsets};
+    for (int d = 0; d < 2 && !rc; d++) {
+        if ((rc = mdb_cursor_open(txn, dbs[d], &cur))) {
+            rc = env_mdb_err(&r->env, rc, "opening a cursor");
+            break;
+        }
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        while (mrc == 0 && !rc) {
+            const uint8_t *g = k.mv_data, *t;
+            size_t gl = k.mv_size, tl;
+            int32_t p;
+            if (d == 0 || offset_key_parse(&k, &g, &gl, &t, &tl, &p))
+                rc = names_add(&out, &n, (const char *)g, gl);
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    env_read_end(&r->env, txn);
+    if (rc) {
+        rill_names_free(out, n);
+        return rc;
+    }
+    qsort(out, n, sizeof *out, names_cmp);
+    *names = out;
+    *count = n;
+    return 0;
+}
+
+RILL_API void rill_group_info_free(rill_group_info *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->member_count; i++)
+        rill_tps_free(g->members[i].assigned, g->members[i].assigned_count);
+    free(g->members);
+    for (size_t i = 0; i < g->partition_count; i++) {
+        free((char *)g->partitions[i].topic);
+        free((char *)g->partitions[i].owner);
+    }
+    free(g->partitions);
+    free(g);
+}
+
+typedef struct desc_builder {
+    rill_group_info *g;
+    size_t cap;
+} desc_builder;
+
+/* Adds a partition row once (rows are unique by topic and partition). */
+static int desc_add(desc_builder *b, const char *topic, size_t tl, int32_t p)
+{
+    rill_group_info *g = b->g;
+    for (size_t i = 0; i < g->partition_count; i++)
+        if (g->partitions[i].partition == p &&
+            strlen(g->partitions[i].topic) == tl &&
+            !memcmp(g->partitions[i].topic, topic, tl))
+            return 0;
+    if (g->partition_count == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        rill_group_partition_info *np =
+            realloc(g->partitions, cap * sizeof *np);
+        if (!np)
+            return rill_err(RILL_ENOMEM, "out of memory");
+        g->partitions = np;
+        b->cap = cap;
+    }
+    rill_group_partition_info *pi = &g->partitions[g->partition_count];
+    memset(pi, 0, sizeof *pi);
+    char *t = malloc(tl + 1);
+    if (!t)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    memcpy(t, topic, tl);
+    t[tl] = '\0';
+    pi->topic = t;
+    pi->partition = p;
+    pi->committed = RILL_OFFSET_INVALID;
+    g->partition_count++;
+    return 0;
+}
+
+static int partition_row_cmp(const void *a, const void *b)
+{
+    const rill_group_partition_info *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* Fills committed, bounds, lag and owner of every row. */
+static int desc_fill_rows(rill *r, MDB_txn *txn, const char *group,
+                          const gstate *st, rill_group_info *g)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, r->env.db_log, &cur);
+    if (rc)
+        return env_mdb_err(&r->env, rc, "opening a log cursor");
+    for (size_t i = 0; !rc && i < g->partition_count; i++) {
+        rill_group_partition_info *pi = &g->partitions[i];
+        int64_t off;
+        topic_meta tm;
+        int orc = offsets_get(&r->env, txn, group, pi->topic, pi->partition,
+                              &off);
+        if (orc == 0)
+            pi->committed = off;
+        else if (orc != RILL_ENOTFOUND)
+            rc = orc;
+        int trc = rc ? rc : topic_get(&r->env, txn, pi->topic, &tm);
+        if (trc == 0 && pi->partition < tm.cfg.partitions) {
+            log_part p = {tm.name, tm.id, pi->partition};
+            log_bounds bd;
+            if (!(rc = log_bounds_get(&r->env, txn, cur, &p, &bd))) {
+                pi->first_offset = bd.first;
+                pi->end_offset = bd.next;
+                int64_t from = pi->committed >= 0
+                                   ? RILL_MAX(pi->committed, bd.first)
+                                   : bd.first;
+                pi->lag = RILL_MAX(bd.next - from, 0);
+            }
+        } else if (trc != RILL_ENOTFOUND && trc != 0) {
+            rc = trc;
+        }
+        int owner = gstate_owner(st, pi->topic, pi->partition);
+        if (!rc && owner >= 0 &&
+            !(pi->owner = rill_strdup(st->members[owner].id)))
+            rc = rill_err(RILL_ENOMEM, "out of memory");
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
+{
+    g->members = calloc(st->nmembers ? st->nmembers : 1, sizeof *g->members);
+    if (!g->members)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < st->nmembers; i++) {
+        const gmember *m = &st->members[i];
+        rill_group_member_info *mi = &g->members[i];
+        g->member_count = i + 1;
+        snprintf(mi->member_id, sizeof mi->member_id, "%s", m->id);
+        snprintf(mi->client_id, sizeof mi->client_id, "%s", m->client);
+        mi->pid = m->pid;
+        mi->session_timeout_ms = m->timeout_ms;
+        mi->alive = member_probe(r->env.path, m->id, &mi->last_poll_ms);
+        mi->assigned = calloc(m->nowned ? m->nowned : 1, sizeof *mi->assigned);
+        if (!mi->assigned)
+            return rill_err(RILL_ENOMEM, "out of memory");
+        for (size_t j = 0; j < m->nowned; j++) {
+            mi->assigned[j].topic = rill_strdup(m->owned[j].topic);
+            mi->assigned[j].partition = m->owned[j].partition;
+            mi->assigned_count = j + 1;
+            if (!mi->assigned[j].topic)
+                return rill_err(RILL_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+static const char *group_state_name(const gstate *st)
+{
+    if (st->nmembers == 0)
+        return "Empty";
+    for (size_t i = 0; i < st->nmembers; i++) {
+        const gmember *m = &st->members[i];
+        if (m->ntarget != m->nowned)
+            return "Rebalancing";
+        for (size_t j = 0; j < m->ntarget; j++)
+            if (!gtp_contains(m->owned, m->nowned, m->target[j].topic,
+                            m->target[j].partition))
+                return "Rebalancing";
+    }
+    return "Stable";
+}
+
+RILL_API int rill_group_describe(rill_group_info **out, rill *r,
+                                 const char *group)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    gstate st;
+    desc_builder b = {0};
+    bool has_offsets = false;
+    if (!out)
+        return rill_err(RILL_EINVAL, "out is NULL");
+    *out = NULL;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = validate_group(group);
+    if (rc || (rc = env_read_begin(&r->env, &txn)))
+        return rc;
+    if ((rc = gstate_load(&r->env, txn, group, &st))) {
+        env_read_end(&r->env, txn);
+        return rc;
+    }
+    if (!(b.g = calloc(1, sizeof *b.g)))
+        rc = rill_err(RILL_ENOMEM, "out of memory");
+    /* Rows: every partition of the subscribed topics, then every
+     * partition the group has an offset for. */
+    for (size_t t = 0; !rc && t < st.ntopics; t++)
+        for (int32_t p = 0; !rc && p < st.topics[t].partitions; p++)
+            rc = desc_add(&b, st.topics[t].name, strlen(st.topics[t].name), p);
+    uint8_t prefix[1 + GROUP_NAME_MAX];
+    size_t plen = 1 + strlen(group);
+    prefix[0] = (uint8_t)strlen(group);
+    memcpy(prefix + 1, group, plen - 1);
+    if (!rc && (rc = mdb_cursor_open(txn, r->env.db_offsets, &cur)))
+        rc = env_mdb_err(&r->env, rc, "opening a cursor");
+    if (!rc) {
+        MDB_val k = {plen, prefix}, v;
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (!rc && mrc == 0 && k.mv_size > plen &&
+               !memcmp(k.mv_data, prefix, plen)) {
+            const uint8_t *g, *t;
+            size_t gl, tl;
+            int32_t p;
+            if (offset_key_parse(&k, &g, &gl, &t, &tl, &p)) {
+                has_offsets = true;
+                rc = desc_add(&b, (const char *)t, tl, p);
+            }
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    if (!rc && st.nmembers == 0 && !has_offsets)
+        rc = rill_err(RILL_ENOTFOUND, "group '%s' does not exist", group);
+    if (!rc)
+        rc = desc_fill_rows(r, txn, group, &st, b.g);
+    env_read_end(&r->env, txn);
+    if (!rc) {
+        snprintf(b.g->name, sizeof b.g->name, "%s", group);
+        b.g->generation = st.generation;
+        b.g->assignor = st.assignor;
+        b.g->state = group_state_name(&st);
+        qsort(b.g->partitions, b.g->partition_count,
+              sizeof *b.g->partitions, partition_row_cmp);
+        rc = desc_members(r, &st, b.g);
+    }
+    gstate_free(&st);
+    if (rc) {
+        rill_group_info_free(b.g);
+        return rc;
+    }
+    *out = b.g;
+    return 0;
+}
+
+/* ---- admin: reset offsets, delete ---- */
+
+/* Refuses when a member of the group is alive (EBUSY); otherwise returns
+ * the generation seen, so a transaction can check nothing joined since. */
+static int require_no_live_members(rill *r, const char *group, uint32_t *gen,
+                                   char ***dead, size_t *ndead)
+{
+    MDB_txn *txn;
+    gstate st;
+    *dead = NULL;
+    *ndead = 0;
+    int rc = env_read_begin(&r->env, &txn);
+    if (rc)
+        return rc;
+    rc = gstate_load(&r->env, txn, group, &st);
+    env_read_end(&r->env, txn);
+    if (rc)
+        return rc;
+    *gen = st.generation;
+    for (size_t i = 0; !rc && i < st.nmembers; i++) {
+        int64_t hb;
+        if (member_probe(r->env.path, st.members[i].id, &hb))
+            rc = rill_err(RILL_EBUSY, "group '%s' has a live member '%s' "
+                          "(pid %d); stop its consumers first", group,
+                          st.members[i].id, st.members[i].pid);
+        else
+            rc = names_add(dead, ndead, st.members[i].id,
+                           strlen(st.members[i].id));
+    }
+    gstate_free(&st);
+    return rc;
+}
+
+typedef struct reset_op {
+    rill *r;
+    const char *group;
+    const char *topic;
+    int to;
+    int64_t value;
+    uint32_t gen;
+    size_t changed;
+} reset_op;
+
+static int reset_one(reset_op *op, MDB_txn *txn, MDB_cursor *cur,
+                     const topic_meta *tm, int32_t p)
+{
+    log_part lp = {tm->name, tm->id, p};
+    log_bounds b;
+    int64_t off;
+    int rc = log_bounds_get(&op->r->env, txn, cur, &lp, &b);
+    if (rc)
+        return rc;
+    switch (op->to) {
+    case RILL_RESET_TO_EARLIEST:
+        off = b.first;
+        break;
+    case RILL_RESET_TO_LATEST:
+        off = b.next;
+        break;
+    case RILL_RESET_TO_TIME:
+        if ((rc = log_offset_for_time(&op->r->env, txn, &lp, op->value, &off)))
+            return rc;
+        if (off == RILL_OFFSET_END)
+            off = b.next;
+        break;
+    default: /* an offset, kept within the log as Kafka's tool does */
+        off = RILL_MIN(RILL_MAX(op->value, b.first), b.next);
+        break;
+    }
+    op->changed++;
+    return offsets_put(&op->r->env, txn, op->group, tm->name, p, off,
+                       env_now_ms(&op->r->env));
+}
+
+static int reset_txn(MDB_txn *txn, void *arg)
+{
+    reset_op *op = arg;
+    rill_env *e = &op->r->env;
+    uint32_t gen;
+    bool exists;
+    MDB_cursor *cur;
+    int rc = group_generation(e, txn, op->group, &gen, &exists);
+    if (!rc && exists && gen != op->gen)
+        rc = rill_err(RILL_EBUSY, "group '%s' changed meanwhile", op->group);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, e->db_log, &cur)))
+        return env_mdb_err(e, rc, "opening a cursor");
+    op->changed = 0;
+    char **topics = NULL;
+    size_t nt = 0;
+    if (op->topic) {
+        rc = names_add(&topics, &nt, op->topic, strlen(op->topic));
+    } else {
+        /* every topic the group has offsets for */
+        MDB_cursor *oc;
+        uint8_t prefix[1 + GROUP_NAME_MAX];
+        size_t plen = 1 + strlen(op->group);
+        prefix[0] = (uint8_t)(plen - 1);
+        memcpy(prefix + 1, op->group, plen - 1);
+        if ((rc = mdb_cursor_open(txn, e->db_offsets, &oc)) == 0) {
+            MDB_val k = {plen, prefix}, v;
+            int mrc = mdb_cursor_get(oc, &k, &v, MDB_SET_RANGE);
+            while (!rc && mrc == 0 && k.mv_size > plen &&
+                   !memcmp(k.mv_data, prefix, plen)) {
+                const uint8_t *gp, *tp;
+                size_t gl, tl;
+                int32_t p;
+                if (offset_key_parse(&k, &gp, &gl, &tp, &tl, &p))
+                    rc = names_add(&topics, &nt, (const char *)tp, tl);
+                mrc = mdb_cursor_get(oc, &k, &v, MDB_NEXT);
+            }
+            mdb_cursor_close(oc);
+        } else {
+            rc = env_mdb_err(e, rc, "opening a cursor");
+        }
+    }
+    for (size_t i = 0; !rc && i < nt; i++) {
+        topic_meta tm;
+        rc = topic_get(e, txn, topics[i], &tm);
+        for (int32_t p = 0; !rc && p < tm.cfg.partitions; p++)
+            rc = reset_one(op, txn, cur, &tm, p);
+    }
+    rill_names_free(topics, nt);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+RILL_API int rill_group_reset_offsets(rill *r, const char *group,
+                                      const char *topic, int to,
+                                      int64_t value)
+{
+    char **dead;
+    size_t ndead;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = validate_group(group);
+    if (!rc && topic)
+        rc = topic_name_validate(topic);
+    if (rc)
+        return rc;
+    if (to < RILL_RESET_TO_EARLIEST || to > RILL_RESET_TO_OFFSET)
+        return rill_err(RILL_EINVAL, "unknown reset target %d", to);
+    if ((to == RILL_RESET_TO_TIME || to == RILL_RESET_TO_OFFSET) && value < 0)
+        return rill_err(RILL_EINVAL, "reset value %lld is negative",
+                        (long long)value);
+    reset_op op = {r, group, topic, to, value, 0, 0};
+    rc = require_no_live_members(r, group, &op.gen, &dead, &ndead);
+    rill_names_free(dead, ndead);
+    if (rc)
+        return rc;
+    return env_write(&r->env, reset_txn, &op);
+}
+
+typedef struct delete_op {
+    rill *r;
+    const char *group;
+    uint32_t gen;
+} delete_op;
+
+static int delete_group_txn(MDB_txn *txn, void *arg)
+{
+    delete_op *op = arg;
+    rill_env *e = &op->r->env;
+    uint32_t gen;
+    bool exists;
+    int rc = group_generation(e, txn, op->group, &gen, &exists);
+    if (!rc && exists && gen != op->gen)
+        rc = rill_err(RILL_EBUSY, "group '%s' changed meanwhile", op->group);
+    if (rc)
+        return rc;
+    MDB_val k = {strlen(op->group), (void *)op->group};
+    rc = mdb_del(txn, e->db_groups, &k, NULL);
+    if (rc && rc != MDB_NOTFOUND)
+        return env_mdb_err(e, rc, "deleting a group");
+    uint8_t prefix[1 + GROUP_NAME_MAX];
+    prefix[0] = (uint8_t)strlen(op->group);
+    memcpy(prefix + 1, op->group, prefix[0]);
+    return offsets_delete_where(e, txn, prefix, 1 + (size_t)prefix[0], NULL);
+}
+
+RILL_API int rill_group_delete(rill *r, const char *group)
+{
+    char **dead;
+    size_t ndead;
+    rill_group_info *g;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = validate_group(group);
+    if (!rc)
+        rc = rill_group_describe(&g, r, group); /* ENOTFOUND if none */
+    if (rc)
+        return rc;
+    rill_group_info_free(g);
+    delete_op op = {r, group, 0};
+    rc = require_no_live_members(r, group, &op.gen, &dead, &ndead);
+    if (!rc)
+        rc = env_write(&r->env, delete_group_txn, &op);
+    for (size_t i = 0; !rc && i < ndead; i++)
+        member_remove_file(r->env.path, dead[i]);
+    rill_names_free(dead, ndead);
+    return rc;
+}
