@@ -5,6 +5,7 @@
  *   rill-bench [--default | --full | --quick] [--only NAME[,NAME...]]
  *              [--systems NAME[,NAME...]] [--batch N[,N...]]
  *              [--sync none|always[,...]] [--value BYTES[,BYTES...]]
+ *              [--poll N]
  *              [--reps N] [--dir DIR] [--csv FILE] [--list] [--help]
  *
  * Exit status: 0 on success, 1 when a run fails, 2 on a usage error.
@@ -50,6 +51,7 @@ static void usage(FILE *f)
         "                   e.g. 1,100,1000\n"
         "  --sync LIST      produce sync modes: none, always or both\n"
         "  --value LIST     value sizes in bytes (1..%d)\n"
+        "  --poll N         consume: max_poll_records (default 1000)\n"
         "  --reps N         repetitions per setting (1..%d); the median is\n"
         "                   reported\n"
         "  --dir DIR        make the run directory under DIR (default\n"
@@ -315,6 +317,16 @@ static int parse_args(bench_config *c, int argc, char **argv)
                 parse_sizes("--value", v, set.value_sizes, &set.n_value_sizes,
                             1, MAX_VALUE))
                 return -1;
+        } else if (is_opt(a, "--poll")) {
+            size_t n[BENCH_MAX_SETTINGS], k;
+            if (!(v = opt_value(argc, argv, &i, "--poll")) ||
+                parse_sizes("--poll", v, n, &k, 1, 1000000))
+                return -1;
+            if (k != 1) {
+                fprintf(stderr, "rill-bench: --poll takes one number\n");
+                return -1;
+            }
+            set.poll_records = (unsigned)n[0];
         } else if (is_opt(a, "--sync")) {
             if (!(v = opt_value(argc, argv, &i, "--sync")) ||
                 parse_syncs(v, set.syncs, &set.n_syncs))
@@ -365,6 +377,8 @@ static int parse_args(bench_config *c, int argc, char **argv)
         memcpy(c->value_sizes, set.value_sizes, sizeof c->value_sizes);
         c->n_value_sizes = set.n_value_sizes;
     }
+    if (set.poll_records)
+        c->poll_records = set.poll_records;
     if (set.n_syncs) {
         memcpy(c->syncs, set.syncs, sizeof c->syncs);
         c->n_syncs = set.n_syncs;
