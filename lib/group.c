@@ -227,13 +227,24 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
 {
     uint32_t n, k;
     uint64_t u;
+    unsigned seen = 0; /* a field given twice is malformed */
     if (!mpr_map(r, &n))
         return false;
     for (uint32_t i = 0; i < n && r->ok; i++) {
         const uint8_t *key;
         uint32_t kl;
+        unsigned bit = 0;
         if (!mpr_str(r, &key, &kl))
             return false;
+        static const char *const fields[] = {"id",     "client", "pid",
+                                             "timeout", "joined", "topics",
+                                             "target", "owned"};
+        for (unsigned f = 0; f < 8; f++)
+            if (key_is(key, kl, fields[f]))
+                bit = 1u << f;
+        if (bit & seen)
+            return mpr_fail(r);
+        seen |= bit;
         if (key_is(key, kl, "id"))
             m->id = read_string(r, MEMBER_ID_MAX - 1);
         else if (key_is(key, kl, "client"))
@@ -285,6 +296,9 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
         uint32_t kl;
         if (!mpr_str(&r, &key, &kl))
             goto bad;
+        if ((key_is(key, kl, "topics") && st->topics) ||
+            (key_is(key, kl, "members") && st->members))
+            goto bad; /* given twice */
         if (key_is(key, kl, "assignor")) {
             int32_t a;
             if (read_i32(&r, &a, RILL_ASSIGN_RANGE, RILL_ASSIGN_STICKY))

@@ -1,7 +1,9 @@
 /*
- * fuzz_meta.c -- the topic metadata decoder, the topic-name validator and
- * the configuration checks on arbitrary bytes.
+ * fuzz_meta.c -- the metadata decoders (topic records, group records),
+ * the topic-name validator and the configuration checks on arbitrary
+ * bytes.
  */
+#include "group.h"
 #include "topic.h"
 
 #include <stdlib.h>
@@ -25,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (topic_meta_decode(&back, "fuzz", out.data, out.len) != 0 ||
              back.id != t.id || back.cfg.partitions != t.cfg.partitions))
             abort(); /* what decodes re-encodes to the same */
+        buf_free(&out);
+    }
+    gstate st;
+    if (gstate_decode(&st, "fuzz", buf, size) == 0) {
+        rill_buf out = {0};
+        gstate back;
+        if (gstate_encode(&st, &out) != 0 ||
+            gstate_decode(&back, "fuzz", out.data, out.len) != 0 ||
+            back.nmembers != st.nmembers || back.generation != st.generation)
+            abort(); /* what decodes re-encodes to the same */
+        gstate_free(&back);
+        gstate_free(&st);
         buf_free(&out);
     }
     char name[300];
