@@ -62,7 +62,8 @@ const char *rill_version(void);
     X(ENOMEM, -16, "out of memory")                                            \
     X(EFORKED, -17, "handle used in a child after fork")                       \
     X(EUNKNOWN, -18, "outcome unknown")                                        \
-    X(ESTATE, -19, "operation not valid in this state")
+    X(ESTATE, -19, "operation not valid in this state")                        \
+    X(ESEQUENCE, -20, "sequence number out of order")
 
 enum rill_error {
 #define RILL_ERR_ENUM_(name, value, text) RILL_##name = (value),
@@ -312,6 +313,20 @@ int rill_produce(rill *r, const rill_message *m, rill_position *out);
 int rill_produce_batch(rill *r, const rill_message *m, size_t n,
                        rill_position *out);
 
+/* Appends n records atomically, idempotently: a service that may resend
+ * after a crash (committed, but not yet recorded as sent) names itself
+ * with producer_id (1..249 bytes, stable across restarts) and numbers its
+ * calls with increasing sequence numbers (gaps allowed). A call whose
+ * sequence is above the producer's last is written; a resend of one of
+ * its last 8 calls writes nothing and fills out with the positions the
+ * original got. out (may be NULL) has n entries.
+ * Errors: as rill_produce_batch, and RILL_ESEQUENCE (the sequence was
+ * used longer ago than the last 8 calls, or by a call of another size).
+ * Thread safety: safe, though one producer id should have one sender. */
+int rill_produce_idempotent(rill *r, const char *producer_id,
+                            uint64_t sequence, const rill_message *m,
+                            size_t n, rill_position *out);
+
 /* The partition a keyed record would go to under the topic's partitioner
  * (murmur2 or crc32), as computed by rill_produce. *partition receives it.
  * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
@@ -333,6 +348,70 @@ int rill_offsets_for_times(rill *r, rill_topic_partition *tps, size_t n);
  * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
 int rill_watermarks(int64_t *first, int64_t *next, rill *r, const char *topic,
                     int32_t partition);
+
+/* ------------------------------------------------------------------------
+ * Transactions
+ *
+ * Records for several topics, a consumer's positions and the application's
+ * own keys and values, committed atomically: all become visible together,
+ * to every process, or none does (rill_txn_abort, a failed commit, or a
+ * crash before the commit leave no trace). This is the outbox pattern and
+ * exactly-once consume-transform-produce without a broker.
+ *
+ * A transaction holds the directory's write lock from begin to commit or
+ * abort: every writer, in every process, waits meanwhile. Keep it short and
+ * never wait on anything inside one. It belongs to the thread that began
+ * it; that thread cannot write to the directory in any other way until it
+ * ends (RILL_ESTATE instead of waiting for itself).
+ *
+ * A call that fails on its input (RILL_EINVAL, RILL_ENOTFOUND,
+ * RILL_ETOOBIG) writes nothing and the transaction goes on. Any other
+ * failure dooms it: later calls return that error and rill_txn_commit
+ * aborts. RILL_EFULL inside a transaction means the map filled: abort,
+ * and a retry can succeed, as the map grows once the transaction ended.
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_txn rill_txn;
+
+/* Begins a transaction (waiting for the write lock). Errors: RILL_EINVAL,
+ * RILL_EPERM (read-only), RILL_ESTATE (this thread has one open already).
+ * Thread safety: safe; the transaction then belongs to this thread. */
+int rill_txn_begin(rill_txn **out, rill *r);
+
+/* Appends a record within the transaction; out (may be NULL) gets the
+ * position it will have if the transaction commits. Errors: as
+ * rill_produce. */
+int rill_txn_produce(rill_txn *t, const rill_message *m, rill_position *out);
+
+/* Commits, within the transaction, the positions of the consumer c (the
+ * offsets after the records its last rill_poll returned), fenced as
+ * rill_commit is: if c no longer owns a partition the transaction is
+ * doomed with RILL_EFENCED and nothing of it is written. c must have a
+ * group_id and belong to the same directory. */
+int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c);
+
+/* The application's table: keys of 1 byte up to LMDB's maximum key size
+ * (511 bytes), values up to RILL_RECORD_BYTES_MAX. get's *v points into
+ * the database and stays valid until the next call on t.
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND (get, del), RILL_ETOOBIG. */
+int rill_txn_put(rill_txn *t, const void *k, size_t kl, const void *v,
+                 size_t vl);
+int rill_txn_get(rill_txn *t, const void *k, size_t kl, const void **v,
+                 size_t *vl);
+int rill_txn_del(rill_txn *t, const void *k, size_t kl);
+
+/* Commits and frees t, whatever the outcome. Durable per the sync mode
+ * when it returns 0. Errors: the error that doomed t, RILL_EFULL,
+ * RILL_EUNKNOWN (see rill_produce); on error nothing was committed. */
+int rill_txn_commit(rill_txn *t);
+
+/* Discards everything t did and frees it. Accepts NULL. */
+void rill_txn_abort(rill_txn *t);
+
+/* Reads a value of the application's table outside a transaction, as
+ * last committed. *v is a copy the caller frees with free().
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_ENOMEM. Thread safety: safe. */
+int rill_app_get(void **v, size_t *vl, rill *r, const void *k, size_t kl);
 
 /* ------------------------------------------------------------------------
  * Consuming

@@ -19,6 +19,8 @@
  *   rill.groups   consumer-group state (group.c)
  *   rill.offsets  committed offsets (group.c)
  *   rill.app      the application's keys and values (rill_txn_put)
+ *   rill.producers  producer id -> its last sequences and their positions
+ *                 (dedup.c)
  *
  * One log database for all partitions, rather than one database each:
  * LMDB's named-database handles must be opened per process under a lock
@@ -305,6 +307,7 @@ static int open_databases(rill_env *e)
         {"rill.topics", &e->db_topics},   {"rill.log", &e->db_log},
         {"rill.pstate", &e->db_pstate},   {"rill.groups", &e->db_groups},
         {"rill.offsets", &e->db_offsets}, {"rill.app", &e->db_app},
+        {"rill.producers", &e->db_producers},
     };
     for (size_t i = 0; !rc && i < sizeof dbs / sizeof dbs[0]; i++)
         rc = open_dbi(e, txn, dbs[i].name, dbs[i].dbi);
@@ -604,6 +607,25 @@ void env_read_end(rill_env *e, MDB_txn *txn)
     pthread_rwlock_unlock(&e->gate);
 }
 
+/* The directory whose user transaction (rill_txn) this thread holds: it
+ * holds LMDB's write lock, so another write from this thread would wait
+ * for itself. */
+static _Thread_local const rill_env *user_txn_env;
+
+void env_user_txn_set(const rill_env *e)
+{
+    user_txn_env = e;
+}
+
+int env_user_txn_check(const rill_env *e)
+{
+    if (user_txn_env == e)
+        return rill_err(RILL_ESTATE, "this thread has a transaction open on "
+                        "'%s'; write through it (rill_txn_*) or end it first",
+                        e->path);
+    return 0;
+}
+
 int env_write_begin(rill_env *e, MDB_txn **txn)
 {
     int rc = env_check(e);
@@ -611,6 +633,8 @@ int env_write_begin(rill_env *e, MDB_txn **txn)
         return rc;
     if (e->read_only)
         return rill_err(RILL_EPERM, "'%s' was opened read-only", e->path);
+    if ((rc = env_user_txn_check(e)))
+        return rc;
     reader_check_maybe(e);
     for (int attempt = 0;; attempt++) {
         pthread_rwlock_rdlock(&e->gate);
@@ -674,6 +698,19 @@ int env_grow(rill_env *e, int why)
     e->map_size = info.me_mapsize;
     pthread_rwlock_unlock(&e->gate);
     return rc;
+}
+
+int env_reserve(rill_env *e)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    if (mdb_env_info(e->mdb, &info) || mdb_env_stat(e->mdb, &ms))
+        return 0;
+    size_t used = (info.me_last_pgno + 1) * (size_t)ms.ms_psize;
+    size_t margin = RILL_MAX(info.me_mapsize / 10, (size_t)16 << 20);
+    if (used + margin <= info.me_mapsize || info.me_mapsize >= e->map_size_max)
+        return 0;
+    return env_grow(e, RILL__EMAPFULL);
 }
 
 int env_write(rill_env *e, int (*fn)(MDB_txn *txn, void *arg), void *arg)

@@ -35,6 +35,7 @@ typedef struct rill_env {
     MDB_dbi db_groups;  /* group state (consumer groups) */
     MDB_dbi db_offsets; /* committed offsets */
     MDB_dbi db_app;     /* the application's transactional table */
+    MDB_dbi db_producers; /* idempotent producers' last sequences */
 
     /* Held shared by every transaction of this process and exclusively
      * to remap (LMDB requires no active transaction in the process). */
@@ -100,7 +101,19 @@ void env_log(const rill_env *e, int level, const char *fmt, ...)
 int env_read_begin(rill_env *e, MDB_txn **txn);
 void env_read_end(rill_env *e, MDB_txn *txn);
 
-/* Begins a write transaction. Errors: RILL_EPERM when read-only. */
+/* Marks (e) or clears (NULL) the directory whose user transaction this
+ * thread holds; other writes from the thread then fail with RILL_ESTATE
+ * instead of waiting for themselves. */
+void env_user_txn_set(const rill_env *e);
+/* RILL_ESTATE if this thread holds a user transaction on e. */
+int env_user_txn_check(const rill_env *e);
+
+/* Grows the map ahead of a transaction that cannot be redone when it
+ * fills (a user transaction): when less than a tenth of it is free. */
+int env_reserve(rill_env *e);
+
+/* Begins a write transaction. Errors: RILL_EPERM when read-only,
+ * RILL_ESTATE when this thread holds a user transaction. */
 int env_write_begin(rill_env *e, MDB_txn **txn);
 
 /* Commits; then syncs per the mode (ALWAYS syncs inside LMDB's commit).

@@ -172,4 +172,13 @@ int group_committed_for(rill_consumer *c, MDB_txn *txn, const char *topic,
 int group_commit_positions(rill_consumer *c, const rill_topic_partition *only,
                            size_t n);
 
+/* The consumer's member id while it is in its group, else NULL. */
+const char *consumer_member_id(const rill_consumer *c);
+/* The consumer's resolved positions (topics interned in it); free *out. */
+int consumer_positions(rill_consumer *c, rill_topic_partition **out,
+                       size_t *n);
+/* Records that these offsets were committed (skips a closed consumer). */
+void consumer_mark_committed(rill_consumer *c, const rill_topic_partition *tps,
+                             size_t n);
+
 #endif

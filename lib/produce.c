@@ -18,6 +18,7 @@
 
 #include "batch.h"
 #include "crc.h"
+#include "dedup.h"
 #include "error.h"
 #include "log.h"
 #include "rill_int.h"
@@ -194,71 +195,53 @@ int produce_validate(const rill_message *m, size_t index)
 
 /* ---- the leader's transaction ---- */
 
-#define TOPIC_CACHE 8
-
-/* Topics resolved in this transaction: most groups touch one or two. */
-typedef struct txn_topics {
-    topic_meta t[TOPIC_CACHE];
-    size_t n;
-} txn_topics;
-
-static int resolve_topic(rill_env *e, MDB_txn *txn, txn_topics *tt,
-                         const char *name, const topic_meta **out)
+int resolve_topic(rill_env *e, MDB_txn *txn, txn_topics *tt, const char *name,
+                  const topic_meta **out)
 {
     for (size_t i = 0; i < tt->n; i++)
         if (strcmp(tt->t[i].name, name) == 0) {
             *out = &tt->t[i];
             return 0;
         }
-    topic_meta *slot = &tt->t[tt->n < TOPIC_CACHE ? tt->n++ : TOPIC_CACHE - 1];
+    topic_meta *slot = &tt->t[tt->n < TXN_TOPICS ? tt->n++ : TXN_TOPICS - 1];
     int rc = topic_get(e, txn, name, slot);
     *out = slot;
     return rc;
 }
 
-/* Resolves a request's partitions; fails it without writing anything if
- * a topic, partition or size is wrong. */
-static int resolve_request(rill *r, MDB_txn *txn, txn_topics *tt,
-                           produce_req *q)
+int produce_resolve(rill *r, MDB_txn *txn, txn_topics *tt,
+                    const rill_message *msgs, size_t n, int32_t *parts)
 {
-    for (size_t i = 0; i < q->n; i++) {
-        const rill_message *m = &q->msgs[i];
+    for (size_t i = 0; i < n; i++) {
+        const rill_message *m = &msgs[i];
         const topic_meta *t;
         int rc = resolve_topic(&r->env, txn, tt, m->topic, &t);
         if (rc)
-            return q->n > 1 ? rill_err_wrap(rc, "message %zu", i) : rc;
-        int32_t n = t->cfg.partitions;
-        if (m->partition >= n)
+            return n > 1 ? rill_err_wrap(rc, "message %zu", i) : rc;
+        int32_t count = t->cfg.partitions;
+        if (m->partition >= count)
             return rill_err(RILL_ENOTFOUND, "message %zu: topic '%s' has %d "
                             "partitions; partition %d requested", i, m->topic,
-                            n, m->partition);
+                            count, m->partition);
         size_t size = record_size(m);
         if (size > t->cfg.max_record_bytes)
             return rill_err(RILL_ETOOBIG, "message %zu: record of %zu bytes is "
                             "over topic '%s' max_record_bytes of %u", i, size,
                             m->topic, t->cfg.max_record_bytes);
         if (m->partition != RILL_PARTITION_ANY)
-            q->parts[i] = m->partition;
+            parts[i] = m->partition;
         else if (m->key)
-            q->parts[i] = partition_for_key(t->cfg.partitioner, m->key,
-                                            m->key_len, n);
+            parts[i] = partition_for_key(t->cfg.partitioner, m->key,
+                                         m->key_len, count);
         else
-            q->parts[i] = sticky_partition(r, t, size);
+            parts[i] = sticky_partition(r, t, size);
     }
     return 0;
 }
 
-/* One message of the group, for sorting by partition in queue order. */
-typedef struct slot {
-    const rill_message *m;
-    rill_position *out;
-    int32_t partition;
-    uint32_t seq;
-} slot;
-
 static int slot_cmp(const void *a, const void *b)
 {
-    const slot *x = a, *y = b;
+    const produce_slot *x = a, *y = b;
     int c = strcmp(x->m->topic, y->m->topic);
     if (c)
         return c;
@@ -271,14 +254,13 @@ typedef struct group_txn {
     rill *r;
     produce_req *reqs;
     size_t nslots;
-    slot *slots;
+    produce_slot *slots;
 } group_txn;
 
-/* Appends slots [i, j) -- one partition's records -- as batches. */
-static int append_partition(rill *r, MDB_cursor *cur, const topic_meta *t,
-                            slot *s, size_t n, int64_t now)
+int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
+                   produce_slot *s, size_t n, int64_t now, rill_buf *enc,
+                   void *cctx)
 {
-    produce_queue *pq = &r->pq;
     log_part p = {t->name, t->id, s[0].partition};
     int64_t next;
     int rc = log_next_offset(&r->env, cur, &p, &next);
@@ -287,9 +269,9 @@ static int append_partition(rill *r, MDB_cursor *cur, const topic_meta *t,
     size_t i = 0;
     while (i < n) {
         batch_builder bb;
-        pq->enc.len = 0;
+        enc->len = 0;
         int64_t ts0 = s[i].m->timestamp_ms ? s[i].m->timestamp_ms : now;
-        if ((rc = batch_begin(&bb, &pq->enc, ts0)))
+        if ((rc = batch_begin(&bb, enc, ts0)))
             return rc;
         size_t start = i;
         do {
@@ -308,9 +290,9 @@ static int append_partition(rill *r, MDB_cursor *cur, const topic_meta *t,
             i++;
         } while (i < n && batch_raw_size(&bb) < BATCH_TARGET_BYTES);
         rc = batch_finish(&bb, t->cfg.compression, t->cfg.compression_level,
-                          pq->cctx, 0);
+                          cctx, 0);
         if (!rc)
-            rc = log_append(&r->env, cur, &p, next, pq->enc.data, pq->enc.len);
+            rc = log_append(&r->env, cur, &p, next, enc->data, enc->len);
         if (rc)
             return rc;
         next += (int64_t)(i - start);
@@ -327,18 +309,33 @@ static int group_txn_run(MDB_txn *txn, void *arg)
     int rc;
 
     for (produce_req *q = g->reqs; q; q = q->next) {
-        q->rc = resolve_request(r, txn, &tt, q);
+        q->duplicate = false;
+        q->rc = 0;
+        if (q->producer_id)
+            q->rc = dedup_check(&r->env, txn, q->producer_id, q->sequence,
+                                q->n, q->out, &q->duplicate);
+        if (!q->rc && !q->duplicate)
+            q->rc = produce_resolve(r, txn, &tt, q->msgs, q->n, q->parts);
         if (q->rc) {
             snprintf(q->errmsg, sizeof q->errmsg, "%s", rill_errmsg());
             continue;
         }
+        if (q->duplicate)
+            continue;
         for (size_t i = 0; i < q->n; i++)
-            g->slots[ns++] = (slot){&q->msgs[i], q->out ? &q->out[i] : NULL,
-                                    q->parts[i], (uint32_t)ns};
+            g->slots[ns++] = (produce_slot){&q->msgs[i],
+                                            q->out ? &q->out[i] : NULL,
+                                            q->parts[i], (uint32_t)ns};
     }
     if (ns == 0)
         return 0;
-    qsort(g->slots, ns, sizeof *g->slots, slot_cmp);
+    /* Most groups are already in partition order (one partition, or one
+     * request in order): sort only when they are not. */
+    for (size_t i = 1; i < ns; i++)
+        if (slot_cmp(&g->slots[i - 1], &g->slots[i]) > 0) {
+            qsort(g->slots, ns, sizeof *g->slots, slot_cmp);
+            break;
+        }
 
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open(txn, r->env.db_log, &cur)))
@@ -353,10 +350,16 @@ static int group_txn_run(MDB_txn *txn, void *arg)
         const topic_meta *t;
         rc = resolve_topic(&r->env, txn, &tt, g->slots[i].m->topic, &t);
         if (!rc)
-            rc = append_partition(r, cur, t, &g->slots[i], j - i, now);
+            rc = produce_append(r, cur, t, &g->slots[i], j - i, now,
+                                &r->pq.enc, r->pq.cctx);
         i = j;
     }
     mdb_cursor_close(cur);
+    /* Idempotent requests remember their positions. */
+    for (produce_req *q = g->reqs; q && !rc; q = q->next)
+        if (q->producer_id && !q->rc && !q->duplicate)
+            rc = dedup_record(&r->env, txn, q->producer_id, q->sequence,
+                              q->out, q->n, now);
     return rc;
 }
 
@@ -397,33 +400,46 @@ static void leader_write(rill *r, produce_req *reqs, size_t nmsgs)
         notify_post(&r->nt);
 }
 
-/* Queues q and waits until a leader (maybe this thread) wrote it. */
-static int produce_submit(rill *r, produce_req *q)
+/* Whether q may join a group that starts at first: two requests of one
+ * idempotent producer never share a transaction (the second must see the
+ * first's sequence). */
+static bool may_join(const produce_req *first, const produce_req *q)
+{
+    if (!q->producer_id)
+        return true;
+    for (const produce_req *g = first; g != q; g = g->next)
+        if (g->producer_id && strcmp(g->producer_id, q->producer_id) == 0)
+            return false;
+    return true;
+}
+
+void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
 {
     produce_queue *pq = &r->pq;
     pthread_mutex_lock(&pq->lock);
     if (pq->tail)
-        pq->tail->next = q;
+        pq->tail->next = first;
     else
-        pq->head = q;
-    pq->tail = q;
-    while (!q->done) {
+        pq->head = first;
+    pq->tail = last;
+    while (!last->done) {
         if (pq->leader_active) {
             pthread_cond_wait(&pq->cond, &pq->lock);
             continue;
         }
         /* Lead: take requests up to the group's size limit. */
         pq->leader_active = true;
-        produce_req *group = pq->head, *last = group;
+        produce_req *group = pq->head, *end = group;
         size_t nmsgs = group->n;
-        while (last->next && nmsgs + last->next->n <= GROUP_MAX_MESSAGES) {
-            last = last->next;
-            nmsgs += last->n;
+        while (end->next && nmsgs + end->next->n <= GROUP_MAX_MESSAGES &&
+               may_join(group, end->next)) {
+            end = end->next;
+            nmsgs += end->n;
         }
-        pq->head = last->next;
+        pq->head = end->next;
         if (!pq->head)
             pq->tail = NULL;
-        last->next = NULL;
+        end->next = NULL;
         pthread_mutex_unlock(&pq->lock);
 
         leader_write(r, group, nmsgs);
@@ -435,6 +451,12 @@ static int produce_submit(rill *r, produce_req *q)
         pthread_cond_broadcast(&pq->cond);
     }
     pthread_mutex_unlock(&pq->lock);
+}
+
+/* Queues one request, waits, and reports its outcome. */
+static int produce_submit(rill *r, produce_req *q)
+{
+    produce_submit_chain(r, q, q);
     if (q->rc)
         return rill_err(q->rc, "%s", q->errmsg);
     return 0;
@@ -468,6 +490,8 @@ RILL_API int rill_produce_batch(rill *r, const rill_message *m, size_t n,
         return rc;
     if (!m || n == 0)
         return rill_err(RILL_EINVAL, "no messages (m is NULL or n is 0)");
+    if ((rc = env_user_txn_check(&r->env)))
+        return rc;
     if (n > UINT32_MAX)
         return rill_err(RILL_EINVAL, "%zu messages in one call; at most %u",
                         n, UINT32_MAX);
@@ -481,6 +505,38 @@ RILL_API int rill_produce_batch(rill *r, const rill_message *m, size_t n,
     rc = produce_submit(r, &q);
     if (q.parts != &one)
         free(q.parts);
+    return rc;
+}
+
+RILL_API int rill_produce_idempotent(rill *r, const char *producer_id,
+                                     uint64_t sequence, const rill_message *m,
+                                     size_t n, rill_position *out)
+{
+    int rc = rill_enter(r);
+    if (rc)
+        return rc;
+    if (!producer_id || !*producer_id || strlen(producer_id) > DEDUP_ID_MAX)
+        return rill_err(RILL_EINVAL, "producer_id must be 1..%d bytes",
+                        DEDUP_ID_MAX);
+    if (!m || n == 0 || n > UINT32_MAX)
+        return rill_err(RILL_EINVAL, "no messages (m is NULL or n is 0)");
+    if ((rc = env_user_txn_check(&r->env)))
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = produce_validate(&m[i], i)))
+            return rc;
+    produce_req q = {.msgs = m, .n = n, .producer_id = producer_id,
+                     .sequence = sequence};
+    q.parts = malloc(n * sizeof *q.parts);
+    /* The positions are recorded even when the caller does not want them. */
+    q.out = out ? out : malloc(n * sizeof *q.out);
+    if (q.parts && q.out)
+        rc = produce_submit(r, &q);
+    else
+        rc = rill_err(RILL_ENOMEM, "out of memory");
+    free(q.parts);
+    if (q.out != out)
+        free(q.out);
     return rc;
 }
 

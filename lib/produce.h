@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "env.h"
+#include "topic.h"
 
 /* Records of one partition are cut into batches of about this many raw
  * bytes: large enough that per-batch costs vanish, small enough that a
@@ -30,6 +31,9 @@ typedef struct produce_req {
     size_t n;
     rill_position *out;
     int32_t *parts;  /* the partition chosen for each message */
+    const char *producer_id; /* idempotent requests: id and sequence */
+    uint64_t sequence;
+    bool duplicate; /* answered from the producer table, not written */
     int rc;
     char errmsg[256];
     bool done;
@@ -49,9 +53,44 @@ typedef struct produce_queue {
 int produce_queue_init(produce_queue *q);
 void produce_queue_destroy(produce_queue *q);
 
+/* Queues the requests first..last (linked through next) and returns once
+ * all were written or failed, each with its own rc. */
+void produce_submit_chain(rill *r, produce_req *first, produce_req *last);
+
 /* Checks a message's fields before it is queued (everything that does
  * not need the topic's metadata). index names it in messages. */
 int produce_validate(const rill_message *m, size_t index);
+
+/* Topics resolved in one transaction: most touch one or two. */
+#define TXN_TOPICS 8
+typedef struct txn_topics {
+    topic_meta t[TXN_TOPICS];
+    size_t n;
+} txn_topics;
+
+/* One message to append, with where its position goes. */
+typedef struct produce_slot {
+    const rill_message *m;
+    rill_position *out;
+    int32_t partition;
+    uint32_t seq;
+} produce_slot;
+
+/* The topic of a message, through the transaction's small cache. */
+int resolve_topic(rill_env *e, MDB_txn *txn, txn_topics *tt, const char *name,
+                  const topic_meta **out);
+
+/* Resolves n messages' partitions into parts (the topic's partitioner,
+ * Kafka's sticky spreading without a key), checking topics, partition
+ * numbers and sizes; writes nothing. */
+int produce_resolve(rill *r, MDB_txn *txn, txn_topics *tt,
+                    const rill_message *msgs, size_t n, int32_t *parts);
+
+/* Appends n slots of one partition of t, in order, as batches encoded in
+ * enc (compressed with cctx when the topic asks); fills their positions. */
+int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
+                   produce_slot *s, size_t n, int64_t now, rill_buf *enc,
+                   void *cctx);
 
 /* The partition for a key under a partitioner, of n partitions. */
 int32_t partition_for_key(int partitioner, const void *key, size_t len,

@@ -127,10 +127,42 @@ static int commit_txn(MDB_txn *txn, void *arg)
     rill_consumer *c = a[0];
     const rill_topic_partition *tps = a[1];
     size_t n = *(size_t *)a[2];
-    const char *member = c->member && c->member->joined ? c->member->lock.id
-                                                        : NULL;
-    return offsets_commit_fenced(&c->r->env, txn, c->group_id, member, tps, n,
-                                 now_ms(c));
+    return offsets_commit_fenced(&c->r->env, txn, c->group_id,
+                                 consumer_member_id(c), tps, n, now_ms(c));
+}
+
+void consumer_mark_committed(rill_consumer *c, const rill_topic_partition *tps,
+                             size_t n)
+{
+    if (c->closed)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < c->nparts; j++)
+            if (c->parts[j].partition == tps[i].partition &&
+                strcmp(c->parts[j].topic, tps[i].topic) == 0)
+                c->parts[j].committed = tps[i].offset;
+}
+
+const char *consumer_member_id(const rill_consumer *c)
+{
+    return c->member && c->member->joined ? c->member->lock.id : NULL;
+}
+
+int consumer_positions(rill_consumer *c, rill_topic_partition **out,
+                       size_t *n)
+{
+    rill_topic_partition *tps = calloc(c->nparts + 1, sizeof *tps);
+    size_t k = 0;
+    if (!tps)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i].position >= 0)
+            tps[k++] = (rill_topic_partition){c->parts[i].topic,
+                                              c->parts[i].partition,
+                                              c->parts[i].position};
+    *out = tps;
+    *n = k;
+    return 0;
 }
 
 static int commit_list(rill_consumer *c, const rill_topic_partition *tps,
@@ -138,14 +170,9 @@ static int commit_list(rill_consumer *c, const rill_topic_partition *tps,
 {
     void *a[3] = {c, (void *)tps, &n};
     int rc = n ? env_write(&c->r->env, commit_txn, a) : 0;
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < c->nparts; j++)
-            if (c->parts[j].partition == tps[i].partition &&
-                strcmp(c->parts[j].topic, tps[i].topic) == 0)
-                c->parts[j].committed = tps[i].offset;
-    return 0;
+    if (!rc)
+        consumer_mark_committed(c, tps, n);
+    return rc;
 }
 
 int group_commit_positions(rill_consumer *c, const rill_topic_partition *only,
