@@ -327,6 +327,72 @@ int rill_produce_idempotent(rill *r, const char *producer_id,
                             uint64_t sequence, const rill_message *m,
                             size_t n, rill_position *out);
 
+/* ------------------------------------------------------------------------
+ * The asynchronous producer
+ *
+ * rill_producer_send copies the message and returns at once; a writer
+ * thread the producer owns waits up to linger_ms to gather a batch, then
+ * commits it in one transaction (one fsync for all). Each message's
+ * outcome -- its position, or its own error -- is reported by its delivery
+ * callback, run on the application's thread inside rill_producer_poll or
+ * rill_producer_flush (as librdkafka does), in the order sent.
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_producer rill_producer;
+
+/* err is 0 or the message's error (rill_errmsg() has the detail inside
+ * the callback); pos is NULL on error. m and its bytes are the producer's
+ * copy, valid during the call. The callback must not poll, flush or
+ * destroy its own producer. */
+typedef void (*rill_delivery_cb)(void *opaque, int err, const rill_message *m,
+                                 const rill_position *pos);
+
+typedef struct rill_producer_options {
+    unsigned linger_ms;        /* default 5; at most 60000 */
+    size_t batch_max_bytes;    /* a batch is written when this is queued;
+                                  default 1 MiB */
+    size_t queue_max_messages; /* sent but not yet delivered; beyond it
+                                  send fails with RILL_EQUEUEFULL; default
+                                  100000 */
+} rill_producer_options;
+
+/* Fills *o with the defaults above. Thread safety: safe. */
+void rill_producer_options_init(rill_producer_options *o);
+
+/* Creates a producer and starts its writer thread. o may be NULL.
+ * Errors: RILL_EINVAL, RILL_EPERM (read-only), RILL_ENOMEM.
+ * Thread safety: safe. */
+int rill_producer_new(rill_producer **out, rill *r,
+                      const rill_producer_options *o);
+
+/* Queues a copy of m; cb (may be NULL) reports its outcome later.
+ * Errors now: RILL_EINVAL (bad message), RILL_ETOOBIG (over the largest
+ * record size), RILL_EQUEUEFULL (queue_max_messages outstanding: poll to
+ * serve deliveries, then retry), RILL_ECLOSED. Errors known only when
+ * written (an unknown topic, a record over the topic's limit, a full log)
+ * come through the callback. Thread safety: safe. */
+int rill_producer_send(rill_producer *p, const rill_message *m,
+                       rill_delivery_cb cb, void *opaque);
+
+/* Runs the delivery callbacks of messages written so far, waiting up to
+ * timeout_ms (-1 forever) for at least one while any is outstanding.
+ * Returns how many it served (>= 0), or RILL_EINVAL / RILL_ESTATE (called
+ * from a delivery callback). Thread safety: safe (one thread serves at a
+ * time). */
+int rill_producer_poll(rill_producer *p, int timeout_ms);
+
+/* Writes everything queued now (no lingering) and serves callbacks until
+ * every message sent before the call was delivered, or timeout_ms (-1
+ * forever) passed: then RILL_ETIMEDOUT. Thread safety: safe. */
+int rill_producer_flush(rill_producer *p, int timeout_ms);
+
+/* Messages sent and not yet delivered. Thread safety: safe. */
+size_t rill_producer_outstanding(rill_producer *p);
+
+/* Flushes (serving every callback), stops the writer and frees p. Accepts
+ * NULL. rill_close destroys producers still open. Thread safety: handle. */
+void rill_producer_destroy(rill_producer *p);
+
 /* The partition a keyed record would go to under the topic's partitioner
  * (murmur2 or crc32), as computed by rill_produce. *partition receives it.
  * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */

@@ -174,6 +174,7 @@ RILL_API void rill_close(rill *r)
             break;
         }
     pthread_mutex_unlock(&registry_lock);
+    producers_destroy_all(r);
     consumers_free_all(r);
     notify_close(&r->nt);
     env_close(&r->env);

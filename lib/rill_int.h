@@ -27,8 +27,9 @@ struct rill {
 
     produce_queue pq;
 
-    pthread_mutex_t consumers_lock;
+    pthread_mutex_t consumers_lock; /* also guards producers */
     struct rill_consumer *consumers; /* open and closed ones */
+    struct rill_producer *producers;
 
     pthread_mutex_t sticky_lock;
     sticky_slot sticky[STICKY_SLOTS];
@@ -38,6 +39,9 @@ struct rill {
 /* The checks at the top of every public call on r: r is not NULL and
  * belongs to this process and is alive. */
 int rill_enter(rill *r);
+
+/* Destroys (flushing) every producer still open on r, at rill_close. */
+void producers_destroy_all(rill *r);
 
 /* A pseudo-random number from the handle's generator (not for secrets). */
 uint32_t rill_random(rill *r);
