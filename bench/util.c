@@ -213,6 +213,19 @@ void lat_percentiles(lat_buf *l, double *p50_us, double *p99_us)
     *p99_us = rank(l->ns, l->n, 0.99) / 1e3;
 }
 
+void lat_summary(uint64_t *v, size_t n, run_result *res)
+{
+    if (n == 0) {
+        res->p50_us = res->p99_us = res->p999_us = res->max_us = NAN;
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_u64);
+    res->p50_us = rank(v, n, 0.50) / 1e3;
+    res->p99_us = rank(v, n, 0.99) / 1e3;
+    res->p999_us = rank(v, n, 0.999) / 1e3;
+    res->max_us = (double)v[n - 1] / 1e3;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

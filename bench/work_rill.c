@@ -4,35 +4,46 @@
  * directory opened with the default options but the sync mode.
  * Producing: rill_produce for a batch of 1, rill_produce_batch above.
  * Consuming: one consumer, rill_assign from the beginning, rill_poll.
+ * The runs of several processes are in work_rill_latency.c and
+ * work_rill_group.c.
  */
-#include "bench.h"
+#include "work_rill.h"
 
-#include <rill.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TOPIC "bench"
+#define TOPIC RILL_BENCH_TOPIC
 
-static int fail(const char *what, int rc)
+int rill_bench_fail(const char *what, int rc)
 {
     fprintf(stderr, "rill-bench: rill: %s: %s (%s)\n", what,
             rill_strerror(rc), rill_errmsg());
     return -1;
 }
 
-static int open_dir(rill **r, const char *dir, int sync, bool create)
+int rill_bench_open(rill **r, const char *dir, int sync, int partitions,
+                    bool create)
 {
     rill_options o;
+    rill_topic_config tc;
     rill_options_init(&o);
     o.sync = sync == BENCH_SYNC_ALWAYS ? RILL_SYNC_ALWAYS : RILL_SYNC_NONE;
     int rc = rill_open(r, dir, &o);
     if (rc)
-        return fail("rill_open", rc);
-    if (create && (rc = rill_topic_create(*r, TOPIC, NULL))) {
+        return rill_bench_fail("rill_open", rc);
+    rill_topic_config_init(&tc);
+    tc.partitions = partitions;
+    if (create && (rc = rill_topic_create(*r, TOPIC, &tc))) {
         rill_close(*r);
-        return fail("rill_topic_create", rc);
+        *r = NULL;
+        return rill_bench_fail("rill_topic_create", rc);
     }
     return 0;
+}
+
+static int open_dir(rill **r, const char *dir, int sync, bool create)
+{
+    return rill_bench_open(r, dir, sync, 1, create);
 }
 
 /* Fills msgs[0..k) with records first .. first+k-1. */
@@ -62,7 +73,7 @@ static int check_next(rill *r, uint64_t want)
     int64_t first, next;
     int rc = rill_watermarks(&first, &next, r, TOPIC, 0);
     if (rc)
-        return fail("rill_watermarks", rc);
+        return rill_bench_fail("rill_watermarks", rc);
     if (first != 0 || next != (int64_t)want) {
         fprintf(stderr, "rill-bench: rill: offsets %lld..%lld after "
                 "writing %llu records\n", (long long)first, (long long)next,
@@ -104,8 +115,8 @@ static int rill_bench_produce(const produce_params *p, const char *dir,
             rc = rill_produce_batch(r, msgs, k, NULL);
         uint64_t t = now_ns();
         if (rc) {
-            rc = fail(p->batch == 1 ? "rill_produce" : "rill_produce_batch",
-                      rc);
+            rc = rill_bench_fail(p->batch == 1 ? "rill_produce"
+                                               : "rill_produce_batch", rc);
             break;
         }
         if (lat.n < lat.cap)
@@ -143,7 +154,7 @@ static int rill_bench_consume_prepare(const consume_params *p,
         size_t k = p->records - n < batch ? (size_t)(p->records - n) : batch;
         fill(msgs, k, n, p->value_size);
         if ((rc = rill_produce_batch(r, msgs, k, NULL)))
-            rc = fail("rill_produce_batch", rc);
+            rc = rill_bench_fail("rill_produce_batch", rc);
     }
     if (!rc)
         rc = check_next(r, p->records);
@@ -169,16 +180,16 @@ static int rill_bench_consume(const consume_params *p, const char *dir,
     int rc = rill_consumer_new(&c, r, &co);
     if (rc) {
         rill_close(r);
-        return fail("rill_consumer_new", rc);
+        return rill_bench_fail("rill_consumer_new", rc);
     }
     rill_topic_partition tp = {TOPIC, 0, RILL_OFFSET_BEGINNING};
     if ((rc = rill_assign(c, &tp, 1)))
-        rc = fail("rill_assign", rc);
+        rc = rill_bench_fail("rill_assign", rc);
     while (!rc && n < p->records) {
         const rill_record *recs;
         size_t got;
         if ((rc = rill_poll(c, 0, &recs, &got))) {
-            rc = fail("rill_poll", rc);
+            rc = rill_bench_fail("rill_poll", rc);
             break;
         }
         if (got == 0 && ++empty > 3) {
@@ -211,9 +222,14 @@ static int rill_bench_consume(const consume_params *p, const char *dir,
 
 const bench_system bench_system_rill = {
     .name = "rill",
-    .about = "rill: one topic of one partition, default configuration",
+    .about = "rill: topic \"bench\" with the default configuration (one "
+             "partition; six for the group workloads)",
     .ceiling = false,
     .produce = rill_bench_produce,
     .consume_prepare = rill_bench_consume_prepare,
     .consume = rill_bench_consume,
+    .latency = rill_bench_latency,
+    .rebalance = rill_bench_rebalance,
+    .group_prepare = rill_bench_group_prepare,
+    .group_consume = rill_bench_group_consume,
 };
