@@ -108,6 +108,8 @@ typedef struct bench_row {
     int reps;
     double rate;        /* records/s, the median of the reps */
     double rate_min, rate_max;
+    double spread; /* (max - min) / median of the reps' ranking values */
+    uint64_t redelivered; /* group-consume: records delivered twice */
     double mbps;        /* value bytes per second / 1e6, at the median */
     double p50_us, p99_us, p999_us, max_us;
     double ratio; /* rate / the ceiling's rate, or p99 / the floor's p99;
@@ -231,6 +233,20 @@ int wl_group_consume(const bench_config *cfg, bench_rows *rows);
 bool system_enabled(const bench_config *cfg, size_t i);
 void result_init(run_result *r);
 double rate_of(const run_result *r);
+
+/* The repetitions of one system at one setting: their results, and the
+ * value each is ranked by (records/s; p99 for latency). */
+typedef struct sys_reps {
+    run_result *res;
+    double *rates;
+    int n;
+} sys_reps;
+int reps_alloc(sys_reps *s, int reps);
+void reps_free(sys_reps *s);
+/* Fills the measured fields of row from a system's repetitions: the
+ * median of rates with their minimum and maximum, and the rest from the
+ * repetition nearest the median. */
+void summarize(const sys_reps *s, bench_row *row);
 
 /* ---- helpers (util.c) ---- */
 

@@ -5,7 +5,7 @@
  *   rill-bench [--default | --full | --quick] [--only NAME[,NAME...]]
  *              [--systems NAME[,NAME...]] [--batch N[,N...]]
  *              [--sync none|always[,...]] [--value BYTES[,BYTES...]]
- *              [--poll N]
+ *              [--poll N] [--rate N]
  *              [--reps N] [--dir DIR] [--csv FILE] [--list] [--help]
  *
  * Exit status: 0 on success, 1 when a run fails, 2 on a usage error.
@@ -26,19 +26,25 @@
 #define MAX_REPS 99
 #define MAX_VALUE (1 << 20)
 #define MAX_BATCH 100000
+#define MAX_RATE 1000000
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: rill-bench [options]\n"
         "\n"
-        "Measures rill against plain LMDB on the same file system and prints\n"
-        "a table (stdout) and a CSV file. Progress goes to stderr.\n"
+        "Measures rill against plain LMDB (throughput) and a bare futex\n"
+        "wake-up (latency) on the same machine, and rill's consumer groups\n"
+        "across processes; prints tables (stdout) and a CSV file. Progress\n"
+        "goes to stderr.\n"
         "\n"
         "profiles (the last one given wins; --default when none is):\n"
         "  --default        100-byte values; produce batches 1, 100, 1000 at\n"
         "                   sync none and always; consume 2,000,000 records;\n"
-        "                   3 repetitions (about 1-2 minutes)\n"
+        "                   latency of 100,000 records at 10,000/s; 10\n"
+        "                   rebalance kills; group-consume of 3,000,000\n"
+        "                   records in 6 partitions by 1, 2, 3 members;\n"
+        "                   3 repetitions (about 3 minutes)\n"
         "  --full           as --default plus 1 KiB values, longer runs and\n"
         "                   5 repetitions\n"
         "  --quick          tiny counts and 1 repetition: a smoke test\n"
@@ -51,7 +57,9 @@ static void usage(FILE *f)
         "                   e.g. 1,100,1000\n"
         "  --sync LIST      produce sync modes: none, always or both\n"
         "  --value LIST     value sizes in bytes (1..%d)\n"
-        "  --poll N         consume: max_poll_records (default 1000)\n"
+        "  --poll N         consume, group-consume: max_poll_records\n"
+        "                   (default 1000)\n"
+        "  --rate N         latency: records per second (default 10000)\n"
         "  --reps N         repetitions per setting (1..%d); the median is\n"
         "                   reported\n"
         "  --dir DIR        make the run directory under DIR (default\n"
@@ -74,6 +82,9 @@ static void profile_common(bench_config *c)
     c->syncs[0] = BENCH_SYNC_NONE;
     c->syncs[1] = BENCH_SYNC_ALWAYS;
     c->poll_records = 1000;
+    c->latency_rate = 10000;
+    c->group_partitions = 6;
+    c->group_members = 3;
 }
 
 static void profile_default(bench_config *c)
@@ -86,6 +97,10 @@ static void profile_default(bench_config *c)
     c->produce_cap_always = 2.0;
     c->warmup_seconds = 0.5;
     c->consume_records = 2000000;
+    c->latency_records = 100000;
+    c->latency_warmup = 1000;
+    c->rebalance_kills = 10;
+    c->group_records = 3000000;
 }
 
 static void profile_full(bench_config *c)
@@ -98,6 +113,9 @@ static void profile_full(bench_config *c)
     c->produce_max_records = 6000000;
     c->produce_cap_none = 3.0;
     c->produce_cap_always = 3.0;
+    c->latency_records = 200000;
+    c->rebalance_kills = 20;
+    c->group_records = 6000000;
 }
 
 static void profile_quick(bench_config *c)
@@ -110,6 +128,10 @@ static void profile_quick(bench_config *c)
     c->produce_cap_always = 0.25;
     c->warmup_seconds = 0.05;
     c->consume_records = 5000;
+    c->latency_records = 2000;
+    c->latency_warmup = 200;
+    c->rebalance_kills = 2;
+    c->group_records = 60000;
 }
 
 static const bench_workload *find_workload(const char *name, size_t len)
@@ -295,13 +317,15 @@ static int parse_args(bench_config *c, int argc, char **argv)
         } else if (strcmp(a, "--list") == 0) {
             printf("workloads:\n");
             for (size_t k = 0; k < bench_workload_count; k++)
-                printf("  %-10s %s\n", bench_workloads[k].name,
+                printf("  %-14s %s\n", bench_workloads[k].name,
                        bench_workloads[k].about);
             printf("systems:\n");
             for (size_t k = 0; k < bench_system_count; k++)
-                printf("  %-10s %s%s\n", bench_systems[k]->name,
+                printf("  %-14s %s%s\n", bench_systems[k]->name,
                        bench_systems[k]->about,
-                       bench_systems[k]->ceiling ? " (the ceiling)" : "");
+                       bench_systems[k]->ceiling ? " (the ceiling)"
+                       : bench_systems[k]->latency_floor ? " (the floor)"
+                                                         : "");
             return 1;
         } else if (is_opt(a, "--systems")) {
             if (!(v = opt_value(argc, argv, &i, "--systems")) ||
@@ -327,6 +351,16 @@ static int parse_args(bench_config *c, int argc, char **argv)
                 return -1;
             }
             set.poll_records = (unsigned)n[0];
+        } else if (is_opt(a, "--rate")) {
+            size_t n[BENCH_MAX_SETTINGS], k;
+            if (!(v = opt_value(argc, argv, &i, "--rate")) ||
+                parse_sizes("--rate", v, n, &k, 1, MAX_RATE))
+                return -1;
+            if (k != 1) {
+                fprintf(stderr, "rill-bench: --rate takes one number\n");
+                return -1;
+            }
+            set.latency_rate = (unsigned)n[0];
         } else if (is_opt(a, "--sync")) {
             if (!(v = opt_value(argc, argv, &i, "--sync")) ||
                 parse_syncs(v, set.syncs, &set.n_syncs))
@@ -379,6 +413,8 @@ static int parse_args(bench_config *c, int argc, char **argv)
     }
     if (set.poll_records)
         c->poll_records = set.poll_records;
+    if (set.latency_rate)
+        c->latency_rate = set.latency_rate;
     if (set.n_syncs) {
         memcpy(c->syncs, set.syncs, sizeof c->syncs);
         c->n_syncs = set.n_syncs;
@@ -460,7 +496,7 @@ int main(int argc, char **argv)
     if (make_run_dir(&cfg, &created_base))
         return 1;
 
-    size_t max_value = 0;
+    size_t max_value = 8; /* latency stamps */
     for (size_t i = 0; i < cfg.n_value_sizes; i++)
         if (cfg.value_sizes[i] > max_value)
             max_value = cfg.value_sizes[i];

@@ -1,6 +1,6 @@
 /*
  * report.c -- rill-bench's output: the machine at the top, the aligned
- * table on stdout, and the same rows as CSV.
+ * tables on stdout (throughput, then latency), and the same rows as CSV.
  */
 #define _GNU_SOURCE /* realpath */
 #include "bench.h"
@@ -130,18 +130,22 @@ void report_machine(const bench_config *cfg)
     fflush(stdout);
 }
 
-/* ---- the table ---- */
 
-enum { COL_WORKLOAD, COL_SYSTEM, COL_BATCH, COL_SYNC, COL_VALUE,
-       COL_RECORDS, COL_RATE, COL_MBPS, COL_SPREAD, COL_P50, COL_P99,
-       COL_RATIO, NCOL };
+/* ---- the tables ---- */
 
-static const char *const col_names[NCOL] = {
-    "workload", "system", "batch", "sync", "value", "records", "records/s",
-    "MB/s", "spread", "p50 us", "p99 us", "ratio",
-};
+/* Rows of throughput and rows of latency go to tables of their own,
+ * each a list of columns; a cell is one column's text for one row. */
 
-#define CELL 32
+#define CELL 64
+#define MAX_COLS 16
+
+typedef struct table {
+    int kind; /* enum row_kind */
+    int ncol;
+    const char *names[MAX_COLS];
+    bool left[MAX_COLS]; /* names and settings left-aligned */
+    void (*cells)(const bench_row *r, char cells[][CELL]);
+} table;
 
 static void fmt_num(char *buf, double v, const char *fmt)
 {
@@ -151,63 +155,115 @@ static void fmt_num(char *buf, double v, const char *fmt)
         snprintf(buf, CELL, fmt, v);
 }
 
-static void row_cells(const bench_row *r, char cells[NCOL][CELL])
+static void rate_cells(const bench_row *r, char c[][CELL])
 {
-    snprintf(cells[COL_WORKLOAD], CELL, "%s", r->workload);
-    snprintf(cells[COL_SYSTEM], CELL, "%s", r->system);
+    int k = 0;
+    snprintf(c[k++], CELL, "%s", r->workload);
+    snprintf(c[k++], CELL, "%s", r->system);
+    snprintf(c[k++], CELL, "%d", r->procs ? r->procs : 1);
     if (r->batch)
-        snprintf(cells[COL_BATCH], CELL, "%zu", r->batch);
+        snprintf(c[k++], CELL, "%zu", r->batch);
     else
-        snprintf(cells[COL_BATCH], CELL, "-");
-    snprintf(cells[COL_SYNC], CELL, "%s", r->sync);
-    snprintf(cells[COL_VALUE], CELL, "%zu", r->value_size);
-    fmt_count(cells[COL_RECORDS], CELL, (double)r->records);
-    fmt_count(cells[COL_RATE], CELL, r->rate);
-    fmt_num(cells[COL_MBPS], r->mbps, "%.1f");
-    fmt_num(cells[COL_SPREAD], (r->rate_max - r->rate_min) / r->rate * 100,
-            "%.1f%%");
-    fmt_num(cells[COL_P50], r->p50_us, "%.1f");
-    fmt_num(cells[COL_P99], r->p99_us, "%.1f");
-    fmt_num(cells[COL_RATIO], r->ratio, "%.3f");
+        snprintf(c[k++], CELL, "-");
+    snprintf(c[k++], CELL, "%s", r->sync);
+    snprintf(c[k++], CELL, "%zu", r->value_size);
+    fmt_count(c[k++], CELL, (double)r->records);
+    fmt_count(c[k++], CELL, r->rate);
+    fmt_num(c[k++], r->mbps, "%.1f");
+    fmt_num(c[k++], r->spread * 100, "%.1f%%");
+    fmt_num(c[k++], r->p50_us, "%.1f");
+    fmt_num(c[k++], r->p99_us, "%.1f");
+    fmt_num(c[k++], r->ratio, "%.3f");
 }
 
-static void print_line(char cells[NCOL][CELL], const int *w)
+static void latency_cells(const bench_row *r, char c[][CELL])
 {
-    for (int c = 0; c < NCOL; c++) {
-        /* Names and settings left-aligned, numbers right-aligned. */
-        bool left = c == COL_WORKLOAD || c == COL_SYSTEM || c == COL_SYNC;
-        printf("%s%*s%s", c ? "  " : "", left ? -w[c] : w[c], cells[c],
-               c == NCOL - 1 ? "\n" : "");
+    int k = 0;
+    double scale = r->unit && strcmp(r->unit, "ms") == 0 ? 1e3 : 1;
+    snprintf(c[k++], CELL, "%s", r->workload);
+    snprintf(c[k++], CELL, "%s", r->system);
+    snprintf(c[k++], CELL, "%d", r->procs ? r->procs : 1);
+    snprintf(c[k++], CELL, "%s", r->setting);
+    fmt_count(c[k++], CELL, (double)r->records);
+    fmt_num(c[k++], r->p50_us / scale, "%.1f");
+    fmt_num(c[k++], r->p99_us / scale, "%.1f");
+    fmt_num(c[k++], r->p999_us / scale, "%.1f");
+    fmt_num(c[k++], r->max_us / scale, "%.1f");
+    snprintf(c[k++], CELL, "%s", r->unit ? r->unit : "us");
+    fmt_num(c[k++], r->spread * 100, "%.1f%%");
+    fmt_num(c[k++], r->ratio, "%.2fx");
+}
+
+static const table rate_table = {
+    ROW_RATE, 13,
+    {"workload", "system", "procs", "batch", "sync", "value", "records",
+     "records/s", "MB/s", "spread", "p50 us", "p99 us", "ratio"},
+    {true, true, false, false, true},
+    rate_cells,
+};
+
+static const table latency_table = {
+    ROW_LATENCY, 12,
+    {"workload", "system", "procs", "setting", "samples", "p50", "p99",
+     "p99.9", "max", "unit", "spread", "ratio"},
+    {true, true, false, true, false, false, false, false, false, true},
+    latency_cells,
+};
+
+static void print_line(const table *t, char cells[][CELL], const int *w)
+{
+    for (int c = 0; c < t->ncol; c++)
+        printf("%s%*s%s", c ? "  " : "", t->left[c] ? -w[c] : w[c],
+               cells[c], c == t->ncol - 1 ? "\n" : "");
+}
+
+/* Prints the rows of t's kind; returns how many there were. */
+static size_t print_table(const table *t, const bench_rows *rows)
+{
+    int w[MAX_COLS];
+    char cells[MAX_COLS][CELL];
+    size_t n = 0;
+    const bench_row *prev = NULL;
+    for (int c = 0; c < t->ncol; c++)
+        w[c] = (int)strlen(t->names[c]);
+    for (size_t i = 0; i < rows->n; i++) {
+        if (rows->v[i].kind != t->kind)
+            continue;
+        n++;
+        t->cells(&rows->v[i], cells);
+        for (int c = 0; c < t->ncol; c++)
+            if ((int)strlen(cells[c]) > w[c])
+                w[c] = (int)strlen(cells[c]);
     }
+    if (n == 0)
+        return 0;
+    for (int c = 0; c < t->ncol; c++)
+        snprintf(cells[c], CELL, "%s", t->names[c]);
+    print_line(t, cells, w);
+    for (int c = 0; c < t->ncol; c++) {
+        memset(cells[c], '-', (size_t)w[c]);
+        cells[c][w[c]] = '\0';
+    }
+    print_line(t, cells, w);
+    for (size_t i = 0; i < rows->n; i++) {
+        const bench_row *r = &rows->v[i];
+        if (r->kind != t->kind)
+            continue;
+        if (prev && strcmp(r->workload, prev->workload) != 0)
+            printf("\n");
+        t->cells(r, cells);
+        print_line(t, cells, w);
+        prev = r;
+    }
+    printf("\n");
+    return n;
 }
 
 void report_table(const bench_rows *rows)
 {
-    int w[NCOL];
-    char cells[NCOL][CELL];
-    for (int c = 0; c < NCOL; c++)
-        w[c] = (int)strlen(col_names[c]);
-    for (size_t i = 0; i < rows->n; i++) {
-        row_cells(&rows->v[i], cells);
-        for (int c = 0; c < NCOL; c++)
-            if ((int)strlen(cells[c]) > w[c])
-                w[c] = (int)strlen(cells[c]);
-    }
-    for (int c = 0; c < NCOL; c++)
-        snprintf(cells[c], CELL, "%s", col_names[c]);
-    print_line(cells, w);
-    for (int c = 0; c < NCOL; c++) {
-        memset(cells[c], '-', (size_t)w[c]);
-        cells[c][w[c]] = '\0';
-    }
-    print_line(cells, w);
-    for (size_t i = 0; i < rows->n; i++) {
-        if (i && strcmp(rows->v[i].workload, rows->v[i - 1].workload) != 0)
-            printf("\n");
-        row_cells(&rows->v[i], cells);
-        print_line(cells, w);
-    }
-    printf("\n"
+    if (print_table(&rate_table, rows))
+        printf(
+           "procs: processes taking part (group-consume: group members).\n"
            "batch: records per call (produce: per rill_produce(_batch) call "
            "or per LMDB write\n"
            "  transaction; consume: max_poll_records; '-': one cursor walk in "
@@ -216,9 +272,29 @@ void report_table(const bench_rows *rows)
            "value bytes only.\n"
            "records/s: median of the repetitions; spread: (max - min) / "
            "median of them.\n"
+           "  group-consume: the topic's records over the time from forking "
+           "the members to\n"
+           "  the report of its last record.\n"
            "p50/p99: per-call latency of the median repetition.\n"
            "ratio: records/s over the ceiling's (lmdb) at the same "
-           "settings.\n");
+           "settings.\n\n");
+    if (print_table(&latency_table, rows))
+        printf(
+           "latency: per record, from just before the producer's call "
+           "(rill_produce, sync none;\n"
+           "  futex: the store and FUTEX_WAKE) to the consumer's return from "
+           "its wait (rill_poll;\n"
+           "  futex: FUTEX_WAIT), in two processes; each run's warm-up "
+           "records are left out.\n"
+           "  The repetition with the median p99 is shown; spread: (max - "
+           "min) / median of the\n"
+           "  repetitions' p99; ratio: p99 over the floor's (futex) p99.\n"
+           "rebalance: from kill -9 of a member to the moment every "
+           "partition it owned has\n"
+           "  returned a record to another member's rill_poll, while a "
+           "producer adds a record\n"
+           "  to every partition each 2 ms; samples: kills, p50: their "
+           "median.\n");
     fflush(stdout);
 }
 
@@ -229,6 +305,50 @@ static void csv_num(FILE *f, double v, const char *fmt)
     fputc(',', f);
     if (!isnan(v))
         fprintf(f, fmt, v);
+}
+
+/* A text field, quoted when it holds a comma or a quote. */
+static void csv_str(FILE *f, const char *s)
+{
+    fputc(',', f);
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_row(FILE *f, const bench_config *cfg, const bench_row *r)
+{
+    fprintf(f, "%s", r->workload);
+    csv_str(f, r->system);
+    fprintf(f, ",%d", r->procs ? r->procs : 1);
+    csv_str(f, r->setting);
+    fputc(',', f);
+    if (r->batch)
+        fprintf(f, "%zu", r->batch);
+    fprintf(f, ",%s,%zu,%llu", r->sync, r->value_size,
+            (unsigned long long)r->records);
+    csv_num(f, r->seconds, "%.6f");
+    fprintf(f, ",%d", r->reps);
+    csv_num(f, r->rate, "%.0f");
+    csv_num(f, r->mbps, "%.2f");
+    csv_num(f, r->rate_min, "%.0f");
+    csv_num(f, r->rate_max, "%.0f");
+    csv_num(f, r->spread, "%.4f");
+    csv_num(f, r->p50_us, "%.2f");
+    csv_num(f, r->p99_us, "%.2f");
+    csv_num(f, r->p999_us, "%.2f");
+    csv_num(f, r->max_us, "%.2f");
+    csv_num(f, r->ratio, "%.4f");
+    fprintf(f, ",%llu,%s\n", (unsigned long long)r->redelivered,
+            cfg->profile);
 }
 
 int report_csv(const bench_config *cfg, const bench_rows *rows)
@@ -249,27 +369,14 @@ int report_csv(const bench_config *cfg, const bench_rows *rows)
         perror(tmp);
         return -1;
     }
-    fprintf(f, "workload,system,batch,sync,value_bytes,records,seconds,reps,"
-               "records_per_s,mb_per_s,min_records_per_s,max_records_per_s,"
-               "p50_us,p99_us,ratio_to_ceiling,profile\n");
-    for (size_t i = 0; i < rows->n; i++) {
-        const bench_row *r = &rows->v[i];
-        fprintf(f, "%s,%s,", r->workload, r->system);
-        if (r->batch)
-            fprintf(f, "%zu", r->batch);
-        fprintf(f, ",%s,%zu,%llu", r->sync, r->value_size,
-                (unsigned long long)r->records);
-        csv_num(f, r->seconds, "%.6f");
-        fprintf(f, ",%d", r->reps);
-        csv_num(f, r->rate, "%.0f");
-        csv_num(f, r->mbps, "%.2f");
-        csv_num(f, r->rate_min, "%.0f");
-        csv_num(f, r->rate_max, "%.0f");
-        csv_num(f, r->p50_us, "%.2f");
-        csv_num(f, r->p99_us, "%.2f");
-        csv_num(f, r->ratio, "%.4f");
-        fprintf(f, ",%s\n", cfg->profile);
-    }
+    /* Times are in microseconds (rebalance too); ratio is records/s over
+     * the ceiling's, or for latency p99 over the floor's. */
+    fprintf(f, "workload,system,procs,setting,batch,sync,value_bytes,"
+               "records,seconds,reps,records_per_s,mb_per_s,"
+               "min_records_per_s,max_records_per_s,spread,p50_us,p99_us,"
+               "p999_us,max_us,ratio,redelivered,profile\n");
+    for (size_t i = 0; i < rows->n; i++)
+        csv_row(f, cfg, &rows->v[i]);
     if (fclose(f) != 0) {
         perror(tmp);
         remove(tmp);

@@ -15,6 +15,7 @@
  * consume: each system's data set is written once, untimed, then read
  * back in full by the warm-up and every repetition; every pass must see
  * all records and the expected sum of the values' first bytes.
+ * latency, rebalance and group-consume run several processes: wl_proc.c.
  */
 #include "bench.h"
 
@@ -25,6 +26,7 @@
 
 const bench_system *const bench_systems[] = {
     &bench_system_lmdb,
+    &bench_system_futex,
     &bench_system_rill,
 };
 #define NSYS (sizeof bench_systems / sizeof bench_systems[0])
@@ -32,7 +34,7 @@ const size_t bench_system_count = NSYS;
 static const bench_system *const *const systems = bench_systems;
 
 /* Whether the options let system i run. */
-static bool enabled(const bench_config *cfg, size_t i)
+bool system_enabled(const bench_config *cfg, size_t i)
 {
     if (cfg->n_only_systems == 0)
         return true;
@@ -42,14 +44,7 @@ static bool enabled(const bench_config *cfg, size_t i)
     return false;
 }
 
-/* The repetitions of one system at one setting. */
-typedef struct sys_reps {
-    run_result *res;
-    double *rates;
-    int n;
-} sys_reps;
-
-static int reps_alloc(sys_reps *s, int reps)
+int reps_alloc(sys_reps *s, int reps)
 {
     s->res = calloc((size_t)reps, sizeof *s->res);
     s->rates = calloc((size_t)reps, sizeof *s->rates);
@@ -61,25 +56,24 @@ static int reps_alloc(sys_reps *s, int reps)
     return 0;
 }
 
-static void reps_free(sys_reps *s)
+void reps_free(sys_reps *s)
 {
     free(s->res);
     free(s->rates);
 }
 
-static double rate_of(const run_result *r)
+double rate_of(const run_result *r)
 {
     return r->seconds > 0 ? (double)r->records / r->seconds : NAN;
 }
 
-static void result_init(run_result *r)
+void result_init(run_result *r)
 {
     memset(r, 0, sizeof *r);
-    r->p50_us = r->p99_us = NAN;
+    r->p50_us = r->p99_us = r->p999_us = r->max_us = NAN;
 }
 
-/* Fills the measured fields of row from a system's repetitions. */
-static void summarize(const sys_reps *s, bench_row *row)
+void summarize(const sys_reps *s, bench_row *row)
 {
     double *sorted = malloc((size_t)s->n * sizeof *sorted);
     if (!sorted) {
@@ -90,6 +84,7 @@ static void summarize(const sys_reps *s, bench_row *row)
     row->rate = median(sorted, (size_t)s->n);
     row->rate_min = sorted[0];
     row->rate_max = sorted[s->n - 1];
+    row->spread = (row->rate_max - row->rate_min) / row->rate;
     free(sorted);
     int best = 0;
     for (int i = 1; i < s->n; i++)
@@ -101,6 +96,9 @@ static void summarize(const sys_reps *s, bench_row *row)
     row->seconds = r->seconds;
     row->p50_us = r->p50_us;
     row->p99_us = r->p99_us;
+    row->p999_us = r->p999_us;
+    row->max_us = r->max_us;
+    row->redelivered = r->extra;
     row->mbps = row->rate * (double)row->value_size / 1e6;
 }
 
@@ -160,7 +158,7 @@ static int produce_setting(const bench_config *cfg, bench_rows *rows,
     memset(runs, 0, sizeof runs);
     for (size_t i = 0; i < NSYS && !rc; i++) {
         batch_of[i] = p->batch;
-        if (systems[i]->produce && enabled(cfg, i))
+        if (systems[i]->produce && system_enabled(cfg, i))
             rc = reps_alloc(&runs[i], cfg->reps);
     }
 
@@ -199,6 +197,7 @@ static int produce_setting(const bench_config *cfg, bench_rows *rows,
     if (!rc) {
         bench_row proto = {0};
         snprintf(proto.workload, sizeof proto.workload, "produce");
+        proto.procs = 1;
         proto.sync = sync_name(p->sync);
         proto.value_size = p->value_size;
         emit_rows(cfg, rows, &proto, runs, batch_of);
@@ -268,7 +267,7 @@ static int consume_setting(const bench_config *cfg, bench_rows *rows,
         const bench_system *sys = systems[i];
         /* The ceiling reads with one cursor in one transaction. */
         batch_of[i] = sys->ceiling ? 0 : p->poll_records;
-        if (!sys->consume || !sys->consume_prepare || !enabled(cfg, i))
+        if (!sys->consume || !sys->consume_prepare || !system_enabled(cfg, i))
             continue;
         if ((rc = reps_alloc(&runs[i], cfg->reps)) ||
             (rc = bench_fresh_dir(cfg, sys->name, &dirs[i])))
@@ -306,6 +305,7 @@ static int consume_setting(const bench_config *cfg, bench_rows *rows,
     if (!rc) {
         bench_row proto = {0};
         snprintf(proto.workload, sizeof proto.workload, "consume");
+        proto.procs = 1;
         proto.sync = "-";
         proto.value_size = p->value_size;
         emit_rows(cfg, rows, &proto, runs, batch_of);
@@ -346,6 +346,18 @@ const bench_workload bench_workloads[] = {
     {"consume", "read a whole partition with one consumer (rill_poll), "
                 "touching every value; vs an LMDB cursor walk",
      wl_consume},
+    {"latency", "end-to-end latency between two processes: rill_produce "
+                "(sync none) of single stamped records at a steady rate to "
+                "a consumer blocked in rill_poll; vs a bare futex wake-up",
+     wl_latency},
+    {"rebalance", "a group of member processes on a topic of 6 "
+                  "partitions: time from kill -9 of a member until every "
+                  "partition it owned is polled by another",
+     wl_rebalance},
+    {"group-consume", "read a topic of 6 partitions with a fresh group "
+                      "of 1, 2 and 3 member processes (rill_subscribe, "
+                      "auto-commit on)",
+     wl_group_consume},
 };
 const size_t bench_workload_count =
     sizeof bench_workloads / sizeof bench_workloads[0];

@@ -51,7 +51,7 @@ static int produce_until_killed(void *p)
                                              : RILL_SYNC_ALWAYS);
     for (uint32_t seq = 0;; seq++) {
         payload v;
-        char key[8];
+        char key[16];
         payload_make(&v, a->iter, seq);
         snprintf(key, sizeof key, "k%u", seq % 7);
         rill_message m = {.topic = "t", .partition = RILL_PARTITION_ANY,

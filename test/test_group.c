@@ -112,7 +112,7 @@ static size_t settle(rill_consumer **cs, size_t n, size_t partitions)
 static void produce_keys(rill *r, const char *topic, int n)
 {
     for (int i = 0; i < n; i++) {
-        char key[16], val[16];
+        char key[32], val[32];
         snprintf(key, sizeof key, "k%d", i % 50);
         snprintf(val, sizeof val, "%d", i);
         rill_message m = {.topic = topic, .partition = RILL_PARTITION_ANY,

@@ -121,7 +121,7 @@ static int producer_main(void *p)
     rill *r = open_sync(dir, RILL_SYNC_NONE);
     rill_message m[50];
     value v[50];
-    char keys[50][16];
+    char keys[50][32];
     for (uint32_t i = 0; i < TOTAL;) {
         for (int j = 0; j < 50; j++, i++) {
             v[j] = (value){i % KEYS, i / KEYS};

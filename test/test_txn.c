@@ -39,7 +39,7 @@ static int view_main(void *p)
         }
     int app = 0;
     for (int i = 0; i < 100; i++) {
-        char k[16];
+        char k[32];
         void *v;
         size_t vl;
         snprintf(k, sizeof k, "order:%d", i);
@@ -87,7 +87,7 @@ static void fill_txn(rill *r, rill_txn *t, rill_consumer *c)
         ok(rill_txn_produce(t, &m, NULL));
     }
     for (int i = 0; i < 100; i++) {
-        char k[16], v[32];
+        char k[32], v[32];
         snprintf(k, sizeof k, "order:%d", i);
         snprintf(v, sizeof v, "{\"id\":%d}", i);
         ok(rill_txn_put(t, k, strlen(k), v, strlen(v)));
