@@ -723,6 +723,56 @@ int rill_group_reset_offsets(rill *r, const char *group, const char *topic,
  * Thread safety: safe. */
 int rill_group_delete(rill *r, const char *group);
 
+/* ------------------------------------------------------------------------
+ * Operating a directory
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_verify_report {
+    int64_t topics, partitions;
+    int64_t batches, records; /* the ones that passed */
+    int64_t bytes;            /* stored bytes read */
+    int64_t problems;
+} rill_verify_report;
+
+/* Called for each problem found: the partition (-1 for a topic's
+ * metadata), the stored batch's offset, the error and its message. */
+typedef void (*rill_verify_cb)(void *opaque, const char *topic,
+                               int32_t partition, int64_t offset, int err,
+                               const char *message);
+
+/* Reads every stored batch of topic (NULL: of every topic) and checks
+ * its CRC, lengths, records and that offsets follow on from the batch
+ * before. Reads in short transactions; cb runs between them and may be
+ * NULL. out (may be NULL) receives the counts. Returns 0 when all is well,
+ * RILL_ECORRUPT when problems were found (each reported to cb), or
+ * another error that stopped the scan. Thread safety: safe. */
+int rill_verify(rill *r, const char *topic, rill_verify_cb cb, void *opaque,
+                rill_verify_report *out);
+
+typedef struct rill_stats_info {
+    size_t file_bytes;    /* data.mdb's size on disk */
+    size_t map_bytes;     /* this process's map */
+    size_t map_bytes_max; /* map_size_max */
+    size_t page_size;
+    size_t pages_used;    /* pages the file has handed out so far */
+    size_t pages_free;    /* of those, free for reuse */
+    unsigned max_readers, readers_used;
+    size_t topics, batches, groups_active, app_keys;
+} rill_stats_info;
+
+/* Statistics of the directory's file. Thread safety: safe. */
+int rill_stats(rill_stats_info *out, rill *r);
+
+/* Copies the directory, consistently, while other processes go on
+ * writing, into dest (a directory that must not exist; created with the
+ * handle's file mode). With compact, free pages are left out and the copy
+ * is as small as the data: the way to shrink a directory after a large
+ * deletion is to back it up compacted, stop every process using it, and
+ * put the copy in its place. The copy opens as a rill directory.
+ * Errors: RILL_EINVAL, RILL_EEXIST, RILL_EPERM, RILL_EFULL, RILL_EIO.
+ * Thread safety: safe. */
+int rill_backup(rill *r, const char *dest, int compact);
+
 #ifdef __cplusplus
 }
 #endif

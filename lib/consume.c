@@ -626,12 +626,15 @@ static int decode_headers(rill_consumer *c, const batch_record *br)
     return 0;
 }
 
-/* Checks and decompresses every fetched batch. Payloads land in c->raw
- * first, so no pointer into it is taken before it stops growing. */
-static int decode_prepare(rill_consumer *c, size_t *raw_off)
+/* Checks and decompresses the fetched batches, stopping at the first
+ * that fails: *good is how many passed, and the error (with its message)
+ * is returned when one failed. Payloads land in c->raw first, so no
+ * pointer into it is taken before it stops growing. */
+static int decode_prepare(rill_consumer *c, size_t *raw_off, size_t *good)
 {
     c->raw.len = 0;
-    for (size_t f = 0; f < c->nfetch; f++) {
+    for (*good = 0; *good < c->nfetch; (*good)++) {
+        size_t f = *good;
         const fetched *fe = &c->fetch[f];
         const assigned *a = &c->parts[fe->part];
         const uint8_t *buf = c->data.data + fe->off;
@@ -661,62 +664,84 @@ static int decode_prepare(rill_consumer *c, size_t *raw_off)
     return 0;
 }
 
-/* Builds the records of the fetched batches, up to max_poll_records, and
- * moves positions past what was handed out. */
-static int decode(rill_consumer *c, size_t *count)
+/* Appends the records of one checked batch from its fetch position on,
+ * up to max_poll_records; *next is where the partition's position goes.
+ * On a malformed record, the batch's records are taken back. */
+static int decode_batch(rill_consumer *c, const fetched *fe,
+                        const uint8_t *raw, size_t *n, int64_t *next)
 {
-    size_t *raw_off = malloc((c->nfetch ? c->nfetch : 1) * sizeof *raw_off);
-    size_t n = 0;
-    int rc = raw_off ? decode_prepare(c, raw_off)
-                     : rill_err(RILL_ENOMEM, "out of memory");
-    c->hdrs_len = 0;
-    for (size_t f = 0; !rc && f < c->nfetch && n < c->opts.max_poll_records;
-         f++) {
-        const fetched *fe = &c->fetch[f];
-        assigned *a = &c->parts[fe->part];
-        uint8_t *buf = c->data.data + fe->off;
-        batch_header h;
-        batch_iter it;
-        batch_record br;
-        if (a->position != fe->from)
-            continue; /* an earlier batch of this partition stopped short */
-        batch_parse_header(&h, buf, fe->len, BATCH_RAW_MAX);
-        const uint8_t *raw = raw_off[f] == SIZE_MAX
-                                 ? buf + BATCH_HEADER_SIZE
-                                 : c->raw.data + raw_off[f];
-        batch_iter_init(&it, &h, raw);
-        int64_t next = fe->from;
-        while ((rc = batch_iter_next(&it, &br)) == 1) {
-            if (br.offset < fe->from)
-                continue;
-            if (n == c->opts.max_poll_records)
-                break;
-            if ((rc = grow_records(c, n + 1)))
-                break;
-            c->hstart[n] = c->hdrs_len;
-            if (br.header_count && (rc = decode_headers(c, &br)))
-                break;
-            c->recs[n++] = (rill_record){
-                a->topic,  a->partition, br.offset,     br.timestamp,
-                br.key,    br.key_len,   br.value,      br.value_len,
-                NULL,      br.header_count};
-            next = br.offset + 1;
-        }
-        if (rc == 0) /* the whole batch: past any gap at its end too */
-            next = h.base_offset + (int64_t)h.last_offset_delta + 1;
+    const assigned *a = &c->parts[fe->part];
+    const uint8_t *buf = c->data.data + fe->off;
+    size_t n0 = *n, h0 = c->hdrs_len;
+    batch_header h;
+    batch_iter it;
+    batch_record br;
+    int rc;
+    batch_parse_header(&h, buf, fe->len, BATCH_RAW_MAX);
+    batch_iter_init(&it, &h, raw);
+    *next = fe->from;
+    while ((rc = batch_iter_next(&it, &br)) == 1) {
+        if (br.offset < fe->from)
+            continue;
+        if (*n == c->opts.max_poll_records)
+            break;
+        if ((rc = grow_records(c, *n + 1)))
+            break;
+        c->hstart[*n] = c->hdrs_len;
+        if (br.header_count && (rc = decode_headers(c, &br)))
+            break;
+        c->recs[(*n)++] = (rill_record){
+            a->topic, a->partition, br.offset,    br.timestamp, br.key,
+            br.key_len, br.value,   br.value_len, NULL,         br.header_count};
+        *next = br.offset + 1;
+    }
+    if (rc == 0) /* the whole batch: past any gap at its end too */
+        *next = h.base_offset + (int64_t)h.last_offset_delta + 1;
+    if (rc < 0) {
+        *n = n0;
+        c->hdrs_len = h0;
         if (rc == RILL_ECORRUPT) {
             log_part p = {a->topic, a->tid, a->partition};
             rc = log_corrupt(&p, h.base_offset, rc);
         }
-        if (rc < 0)
+        return rc;
+    }
+    return 0;
+}
+
+/* Builds the records of the fetched batches, up to max_poll_records, and
+ * moves positions past what was handed out. A damaged batch ends the
+ * poll: the records before it are returned, and the error comes when a
+ * poll reaches it first (the position stays at it, so the application can
+ * seek past). */
+static int decode(rill_consumer *c, size_t *count)
+{
+    size_t *raw_off = malloc((c->nfetch ? c->nfetch : 1) * sizeof *raw_off);
+    size_t n = 0, good = 0;
+    if (!raw_off)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    int rc = decode_prepare(c, raw_off, &good);
+    c->hdrs_len = 0;
+    for (size_t f = 0; f < good && n < c->opts.max_poll_records; f++) {
+        const fetched *fe = &c->fetch[f];
+        assigned *a = &c->parts[fe->part];
+        if (a->position != fe->from)
+            continue; /* an earlier batch of this partition stopped short */
+        const uint8_t *raw = raw_off[f] == SIZE_MAX
+                                 ? c->data.data + fe->off + BATCH_HEADER_SIZE
+                                 : c->raw.data + raw_off[f];
+        int64_t next;
+        int brc = decode_batch(c, fe, raw, &n, &next);
+        if (brc) {
+            rc = brc;
             break;
-        rc = 0;
+        }
         if (next > a->position)
             a->position = next;
     }
     free(raw_off);
-    if (rc)
-        return rc;
+    if (rc && n == 0)
+        return rc; /* else the records so far; the error comes again */
     for (size_t i = 0; i < n; i++)
         if (c->recs[i].header_count)
             c->recs[i].headers = c->hdrs + c->hstart[i];
