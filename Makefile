@@ -62,16 +62,29 @@ EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
 FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(B)/fuzz/%-replay)
+# A fuzz target of the tool's argument parser links the parser too.
+FUZZ_EXTRA_fuzz_cli_args := tools/args.c
 BENCH_BIN := $(B)/bench/rill-bench
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_BIN := $(if $(TOOL_SRC),$(B)/rill)
 
-.PHONY: all lib test test-run test-bins deps asan tsan check-valgrind bench bench-full \
+.PHONY: all lib tool test test-run test-bins deps asan tsan check-valgrind bench bench-full \
         fuzz install uninstall headertest format format-check lint clean examples
 
-all: lib examples
+all: lib examples tool
 
 lib: $(STATIC) $(B)/librill.so
 
 examples: $(EXAMPLE_BIN)
+
+tool: $(TOOL_BIN)
+
+# The rill command-line tool, linked statically with the library.
+$(B)/rill: $(TOOL_SRC) $(wildcard tools/*.h) $(STATIC) include/rill.h
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itools $(TOOL_SRC) -o $@ $(ALL_LDFLAGS) \
+	    $(STATIC) $(DEP_LIBS)
 
 $(B)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/rill.h
 	@mkdir -p $(@D)
@@ -110,11 +123,12 @@ $(B)/test/%: test/%.c $(TEST_SUPPORT) $(STATIC) test/support.h
 	    $(ALL_LDFLAGS) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
 
 # The fuzz targets' inputs replayed by a plain driver, in every test run.
-$(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC)
+.SECONDEXPANSION:
+$(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC) $$(FUZZ_EXTRA_$$*)
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib $< test/fuzz/replay.c -o $@ $(ALL_LDFLAGS) \
-	    $(STATIC) $(DEP_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools $< test/fuzz/replay.c \
+	    $(FUZZ_EXTRA_$*) -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
 
 # `make test` first makes sure the packages are there (installing them
 # when it can), then builds and runs everything in a fresh make.
@@ -123,7 +137,7 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 T ?=
-test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN)
+test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN) $(TOOL_BIN)
 
 test-run: test-bins
 	@B=$(B) T=$(T) sh scripts/run-tests.sh
@@ -166,13 +180,14 @@ bench-full:
 # ---- fuzzing (clang's libFuzzer) ----
 
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Iinclude -Ilib $(DEP_CFLAGS) -pthread
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Iinclude -Ilib -Itools $(DEP_CFLAGS) -pthread
 fuzz:
 	@sh scripts/deps.sh library clang
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do \
 	    n=$$(basename $$f .c); \
-	    clang $(FUZZ_CFLAGS) $$f $(LIB_SRC) -o build/fuzz/$$n $(DEP_LIBS) || exit 1; \
+	    extra=$$(case $$n in fuzz_cli_args) echo tools/args.c;; esac); \
+	    clang $(FUZZ_CFLAGS) $$f $$extra $(LIB_SRC) -o build/fuzz/$$n $(DEP_LIBS) || exit 1; \
 	    mkdir -p build/fuzz/$$n-corpus; \
 	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
 	    build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -181,8 +196,9 @@ fuzz:
 
 # ---- install ----
 
-install: lib
+install: lib tool
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(if $(TOOL_BIN),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/rill)
 	install -m 644 include/rill.h $(DESTDIR)$(INCLUDEDIR)/rill.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/librill.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION)
@@ -196,6 +212,7 @@ install: lib
 	    lib/rill.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/rill.pc
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rill
 	rm -f $(DESTDIR)$(INCLUDEDIR)/rill.h $(DESTDIR)$(LIBDIR)/librill.a \
 	    $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/librill.so $(DESTDIR)$(PKGCONFIGDIR)/rill.pc
