@@ -13,8 +13,9 @@
  * every partition. Members report ASSIGNED and REVOKED from the
  * rebalance callback and FIRST when a poll first returns a record of a
  * partition since they got it. Once the group has settled (every
- * partition owned, polled by its owner, spread evenly), the parent
- * SIGKILLs one member and measures from just before kill() to the FIRST
+ * partition owned, polled by its owner, spread evenly) and a pause of
+ * a quarter to three quarters of a second, the parent SIGKILLs one
+ * member and measures from just before kill() to the FIRST
  * (another member's clock reading, CLOCK_MONOTONIC like the parent's)
  * of the last of the dead member's partitions. A fresh member replaces
  * it, the group settles again, and the next kill follows.
@@ -38,6 +39,8 @@
 #define REBALANCE_POLL_MS 100
 #define GROUP_POLL_MS 100
 #define WAIT_MS 60000           /* a stuck group fails after this */
+#define PAUSE_MIN_MS 250        /* between settling and the next kill */
+#define PAUSE_SPAN_MS 500
 
 enum ev_kind { EV_ASSIGNED, EV_REVOKED, EV_FIRST, EV_PROGRESS, EV_FAIL };
 
@@ -310,6 +313,30 @@ static int rb_spawn_member(rb_run *b, int slot)
     return 0;
 }
 
+/* Keeps following the reports for ms milliseconds. */
+static int rb_pause(rb_run *b, unsigned ms)
+{
+    uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u;
+    for (uint64_t now; (now = now_ns()) < deadline;) {
+        ev_msg e;
+        int got = msg_read(b->ev[0], &e, sizeof e,
+                           (int)((deadline - now + 999999) / 1000000u));
+        if (got < 0 || (got > 0 && rb_apply(b, &e)))
+            return -1;
+    }
+    return 0;
+}
+
+/* A pause of PAUSE_MIN_MS up to PAUSE_MIN_MS + PAUSE_SPAN_MS, from a
+ * fixed sequence: members check the others periodically, from when they
+ * joined, and a kill right after the group settled would always fall at
+ * the same point of their period. */
+static unsigned rb_pause_ms(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005u + 1442695040888963407u;
+    return PAUSE_MIN_MS + (unsigned)((*seed >> 33) % PAUSE_SPAN_MS);
+}
+
 /* Kills the member in slot, waits until its partitions are polled
  * elsewhere, and replaces it; *ms receives the time. */
 static int rb_kill_one(rb_run *b, int slot, double *ms)
@@ -345,10 +372,12 @@ static int rb_kills(rb_run *b, run_result *res)
 {
     const rebalance_params *p = b->p;
     uint64_t *ns = calloc((size_t)p->kills + 1, sizeof *ns);
+    uint64_t seed = 0x72656261u;
     int rc = ns ? 0 : -1;
     for (int k = 0; !rc && k < p->warmup + p->kills; k++) {
         double ms;
-        if ((rc = rb_kill_one(b, k % p->members, &ms)))
+        if ((rc = rb_pause(b, rb_pause_ms(&seed))) ||
+            (rc = rb_kill_one(b, k % p->members, &ms)))
             break;
         bool warm = k < p->warmup;
         if (!warm)
@@ -358,9 +387,15 @@ static int rb_kills(rb_run *b, run_result *res)
                  warm ? " (warm-up)" : "", ms);
     }
     if (!rc) {
+        double *us = malloc((size_t)p->kills * sizeof *us);
+        rc = us ? 0 : -1;
+        for (int k = 0; us && k < p->kills; k++)
+            us[k] = (double)ns[k] / 1e3;
         res->records = (uint64_t)p->kills;
         lat_summary(ns, (size_t)p->kills, res);
+        res->p50_us = us ? median(us, (size_t)p->kills) : NAN;
         res->p99_us = res->p999_us = NAN;
+        free(us);
     }
     free(ns);
     return rc;

@@ -15,9 +15,12 @@
  *   24      4    record count (<= last offset delta + 1)
  *   28      8    first timestamp (ms): the base of every record's delta
  *   36      8    max timestamp (ms) of the batch's records
- *   44      4    raw length: bytes of the encoded records, uncompressed
- *   48      4    payload length: bytes that follow the header
- *   52           payload: the records, zstd-compressed if flagged
+ *   44      8    prefix bytes: stored bytes of the partition's batches
+ *                before this one, since the partition began (so a
+ *                partition's size is the tail's end minus the head's prefix)
+ *   52      4    raw length: bytes of the encoded records, uncompressed
+ *   56      4    payload length: bytes that follow the header
+ *   60           payload: the records, zstd-compressed if flagged
  *
  * The records are record_count msgpack arrays, one after another:
  *
@@ -167,14 +170,17 @@ int batch_finish(batch_builder *b, int compression, int level, void *cctx,
     put_be32(h + 24, b->count);
     put_be64(h + 28, (uint64_t)b->first_ts);
     put_be64(h + 36, (uint64_t)b->max_ts);
-    put_be32(h + 44, (uint32_t)raw_len);
-    put_be32(h + 48, (uint32_t)payload_len);
+    put_be64(h + 44, 0);
+    put_be32(h + 52, (uint32_t)raw_len);
+    put_be32(h + 56, (uint32_t)payload_len);
     return 0;
 }
 
-void batch_seal(uint8_t *batch, size_t len, int64_t base_offset)
+void batch_seal(uint8_t *batch, size_t len, int64_t base_offset,
+                int64_t prefix_bytes)
 {
     put_be64(batch + 12, (uint64_t)base_offset);
+    put_be64(batch + 44, (uint64_t)prefix_bytes);
     put_be32(batch + 4, crc32c(0, batch + 8, len - 8));
 }
 
@@ -198,8 +204,9 @@ int batch_parse_header(batch_header *h, const uint8_t *buf, size_t len,
     h->record_count = get_be32(buf + 24);
     h->first_timestamp = (int64_t)get_be64(buf + 28);
     h->max_timestamp = (int64_t)get_be64(buf + 36);
-    h->raw_len = get_be32(buf + 44);
-    h->payload_len = get_be32(buf + 48);
+    h->prefix_bytes = (int64_t)get_be64(buf + 44);
+    h->raw_len = get_be32(buf + 52);
+    h->payload_len = get_be32(buf + 56);
 
     if (h->version != BATCH_VERSION)
         return rill_err(RILL_EVERSION, "batch format version %u (this rill "
@@ -232,6 +239,9 @@ int batch_parse_header(batch_header *h, const uint8_t *buf, size_t len,
         return rill_err(RILL_ECORRUPT, "batch record count %u does not fit "
                         "its offset span %u or its %u raw bytes",
                         h->record_count, h->last_offset_delta + 1, h->raw_len);
+    if (h->prefix_bytes < 0)
+        return rill_err(RILL_ECORRUPT, "batch prefix bytes %lld are "
+                        "negative", (long long)h->prefix_bytes);
     if (h->max_timestamp < h->first_timestamp)
         return rill_err(RILL_ECORRUPT, "batch max timestamp %lld is before "
                         "its first %lld", (long long)h->max_timestamp,

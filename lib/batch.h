@@ -17,7 +17,7 @@
 
 #define BATCH_MAGIC 0x52494c42u /* "RILB" */
 #define BATCH_VERSION 1
-#define BATCH_HEADER_SIZE 52
+#define BATCH_HEADER_SIZE 60
 
 #define BATCH_COMPRESSION_NONE 0
 #define BATCH_COMPRESSION_ZSTD 1
@@ -49,6 +49,7 @@ typedef struct batch_header {
     uint32_t record_count;
     int64_t first_timestamp;
     int64_t max_timestamp;
+    int64_t prefix_bytes; /* stored bytes of the partition before it */
     uint32_t raw_len;     /* bytes of encoded records, uncompressed */
     uint32_t payload_len; /* bytes stored after the header */
 } batch_header;
@@ -87,8 +88,10 @@ size_t batch_raw_size(const batch_builder *b);
 int batch_finish(batch_builder *b, int compression, int level, void *cctx,
                  uint16_t flags);
 
-/* Sets the base offset and computes the CRC of a finished batch in place. */
-void batch_seal(uint8_t *batch, size_t len, int64_t base_offset);
+/* Sets the base offset and the partition's bytes before the batch, and
+ * computes the CRC of a finished batch in place. */
+void batch_seal(uint8_t *batch, size_t len, int64_t base_offset,
+                int64_t prefix_bytes);
 
 /* ---- decoding ---- */
 

@@ -95,8 +95,8 @@ static int start_floor(rill_env *e, MDB_txn *txn, const log_part *p,
     return 0;
 }
 
-int log_next_offset(rill_env *e, MDB_cursor *cur, const log_part *p,
-                    int64_t *next)
+int log_tail(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t *next,
+             int64_t *end_bytes)
 {
     uint8_t kb[LOG_KEY_SIZE];
     MDB_val k = {sizeof kb, kb}, v;
@@ -105,6 +105,7 @@ int log_next_offset(rill_env *e, MDB_cursor *cur, const log_part *p,
     batch_header h;
 
     *next = 0;
+    *end_bytes = 0;
     /* The last batch: the key before the next partition's first. */
     if (p->partition == INT32_MAX)
         log_key(kb, p->tid + 1, 0, 0);
@@ -120,6 +121,7 @@ int log_next_offset(rill_env *e, MDB_cursor *cur, const log_part *p,
     if ((rc = stored_header(p, base, &v, &h)))
         return rc;
     *next = batch_end(&h);
+    *end_bytes = h.prefix_bytes + (int64_t)v.mv_size;
     return 0;
 }
 
@@ -129,10 +131,12 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
     uint8_t kb[LOG_KEY_SIZE];
     MDB_val k = {sizeof kb, kb}, v;
     int found;
-    int64_t base, floor;
+    int64_t base, floor, end_bytes;
+    batch_header h;
 
     b->first = 0;
-    int rc = log_next_offset(e, cur, p, &b->next);
+    b->bytes = 0;
+    int rc = log_tail(e, cur, p, &b->next, &end_bytes);
     if (rc || b->next == 0)
         return rc;
     log_key(kb, p->tid, p->partition, 0);
@@ -141,8 +145,12 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
     rc = cursor_get(e, cur, &k, &v, MDB_SET_RANGE, &found);
     if (rc)
         return rc;
-    if (found && key_in_part(&k, p, &base))
+    if (found && key_in_part(&k, p, &base)) {
         b->first = base;
+        if ((rc = stored_header(p, base, &v, &h)))
+            return rc;
+        b->bytes = end_bytes - h.prefix_bytes;
+    }
     if ((rc = start_floor(e, txn, p, &floor)))
         return rc;
     if (floor > b->first)
@@ -151,11 +159,11 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
 }
 
 int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
-               uint8_t *batch, size_t len)
+               int64_t prefix_bytes, uint8_t *batch, size_t len)
 {
     uint8_t kb[LOG_KEY_SIZE];
     log_key(kb, p->tid, p->partition, base);
-    batch_seal(batch, len, base);
+    batch_seal(batch, len, base, prefix_bytes);
     MDB_val k = {sizeof kb, kb}, v = {len, batch};
     int rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)

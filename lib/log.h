@@ -24,25 +24,27 @@ typedef struct log_part {
 typedef struct log_bounds {
     int64_t first; /* the first offset still in the log */
     int64_t next;  /* the offset the next record gets */
+    int64_t bytes; /* stored bytes of the batches present */
 } log_bounds;
 
 void log_key(uint8_t key[LOG_KEY_SIZE], uint32_t tid, int32_t partition,
              int64_t base);
 
-/* The partition's next offset: the end of its last batch, 0 if empty.
- * cur is a cursor on db_log. */
-int log_next_offset(rill_env *e, MDB_cursor *cur, const log_part *p,
-                    int64_t *next);
+/* The partition's next offset (the end of its last batch, 0 if empty)
+ * and its end in bytes (the last batch's prefix plus its size): the
+ * prefix of the batch appended next. cur is a cursor on db_log. */
+int log_tail(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t *next,
+             int64_t *end_bytes);
 
 /* The partition's bounds as of txn. cur is a cursor on db_log. */
 int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
                    const log_part *p, log_bounds *b);
 
 /* Stores a finished batch (batch_finish) at base, sealing it: sets the
- * base offset and CRC in place. base must be the partition's next
- * offset. */
+ * base offset, the partition's bytes before it, and the CRC in place.
+ * base and prefix_bytes must be the partition's tail (log_tail). */
 int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
-               uint8_t *batch, size_t len);
+               int64_t prefix_bytes, uint8_t *batch, size_t len);
 
 /* Positions cur on the batch holding offset, or else the first batch
  * after it. *v receives the stored batch (pointing into the map: valid

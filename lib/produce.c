@@ -262,8 +262,8 @@ int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
                    void *cctx)
 {
     log_part p = {t->name, t->id, s[0].partition};
-    int64_t next;
-    int rc = log_next_offset(&r->env, cur, &p, &next);
+    int64_t next, bytes;
+    int rc = log_tail(&r->env, cur, &p, &next, &bytes);
     if (rc)
         return rc;
     size_t i = 0;
@@ -292,10 +292,12 @@ int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
         rc = batch_finish(&bb, t->cfg.compression, t->cfg.compression_level,
                           cctx, 0);
         if (!rc)
-            rc = log_append(&r->env, cur, &p, next, enc->data, enc->len);
+            rc = log_append(&r->env, cur, &p, next, bytes, enc->data,
+                            enc->len);
         if (rc)
             return rc;
         next += (int64_t)(i - start);
+        bytes += (int64_t)enc->len;
     }
     return 0;
 }

@@ -30,7 +30,7 @@ static void encode(rill_buf *out, const rec *recs, size_t n, int compression)
                      recs[i].key_len, recs[i].value, recs[i].value_len,
                      recs[i].headers, recs[i].header_count));
     ok(batch_finish(&b, compression, 3, NULL, 0));
-    batch_seal(out->data, out->len, 100);
+    batch_seal(out->data, out->len, 100, 0);
 }
 
 /* Decodes out and checks every record against recs. */
@@ -166,7 +166,7 @@ static void batch_refuses_unknown_version_and_bad_magic(void **state)
     batch_header h;
     encode(&out, &r, 1, BATCH_COMPRESSION_NONE);
     out.data[8] = 2;
-    batch_seal(out.data, out.len, 100);
+    batch_seal(out.data, out.len, 100, 0);
     assert_int_equal(batch_parse_header(&h, out.data, out.len, BATCH_RAW_MAX),
                      RILL_EVERSION);
     assert_non_null(strstr(rill_errmsg(), "version 2"));
@@ -199,10 +199,10 @@ static void batch_refuses_decompression_bombs(void **state)
     b[9] = BATCH_COMPRESSION_ZSTD;
     put_be32(b + 20, 0);
     put_be32(b + 24, 1);
-    put_be32(b + 44, 100);
-    put_be32(b + 48, (uint32_t)z);
+    put_be32(b + 52, 100);
+    put_be32(b + 56, (uint32_t)z);
     memcpy(b + BATCH_HEADER_SIZE, frame, z);
-    batch_seal(b, BATCH_HEADER_SIZE + z, 0);
+    batch_seal(b, BATCH_HEADER_SIZE + z, 0, 0);
     assert_int_equal(batch_validate(b, BATCH_HEADER_SIZE + z, BATCH_RAW_MAX,
                                     &scratch),
                      RILL_ECORRUPT);
@@ -210,8 +210,8 @@ static void batch_refuses_decompression_bombs(void **state)
 
     /* The header itself claiming more than the limit is refused before
      * anything is allocated. */
-    put_be32(b + 44, BATCH_RAW_MAX + 1);
-    batch_seal(b, BATCH_HEADER_SIZE + z, 0);
+    put_be32(b + 52, BATCH_RAW_MAX + 1);
+    batch_seal(b, BATCH_HEADER_SIZE + z, 0, 0);
     assert_int_equal(batch_validate(b, BATCH_HEADER_SIZE + z, BATCH_RAW_MAX,
                                     &scratch),
                      RILL_ECORRUPT);
