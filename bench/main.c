@@ -44,7 +44,7 @@ static void usage(FILE *f)
         "                   latency of 100,000 records at 10,000/s; 10\n"
         "                   rebalance kills; group-consume of 3,000,000\n"
         "                   records in 6 partitions by 1, 2, 3 members;\n"
-        "                   3 repetitions (about 3 minutes)\n"
+        "                   3 repetitions (about 2-3 minutes)\n"
         "  --full           as --default plus 1 KiB values, longer runs and\n"
         "                   5 repetitions\n"
         "  --quick          tiny counts and 1 repetition: a smoke test\n"
@@ -293,18 +293,125 @@ static bool is_opt(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+static void print_list(void)
+{
+    printf("workloads:\n");
+    for (size_t k = 0; k < bench_workload_count; k++)
+        printf("  %-14s %s\n", bench_workloads[k].name,
+               bench_workloads[k].about);
+    printf("systems:\n");
+    for (size_t k = 0; k < bench_system_count; k++)
+        printf("  %-14s %s%s\n", bench_systems[k]->name,
+               bench_systems[k]->about,
+               bench_systems[k]->ceiling         ? " (the ceiling)"
+               : bench_systems[k]->latency_floor ? " (the floor)"
+                                                 : "");
+}
+
+/* One number in lo..hi. */
+static int parse_one(const char *opt, const char *v, size_t lo, size_t hi,
+                     size_t *out)
+{
+    size_t n[BENCH_MAX_SETTINGS], k;
+    if (parse_sizes(opt, v, n, &k, lo, hi))
+        return -1;
+    if (k != 1) {
+        fprintf(stderr, "rill-bench: %s takes one number\n", opt);
+        return -1;
+    }
+    *out = n[0];
+    return 0;
+}
+
+/* A non-empty text. */
+static int parse_text(const char *opt, const char *v, const char **out)
+{
+    if (*v == '\0') {
+        fprintf(stderr, "rill-bench: %s needs a value\n", opt);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The settings given on the command line replace the profile's. */
+static void apply_settings(bench_config *c, const bench_config *set)
+{
+    if (set->reps)
+        c->reps = set->reps;
+    if (set->n_batches) {
+        memcpy(c->batches, set->batches, sizeof c->batches);
+        c->n_batches = set->n_batches;
+    }
+    if (set->n_value_sizes) {
+        memcpy(c->value_sizes, set->value_sizes, sizeof c->value_sizes);
+        c->n_value_sizes = set->n_value_sizes;
+    }
+    if (set->poll_records)
+        c->poll_records = set->poll_records;
+    if (set->latency_rate)
+        c->latency_rate = set->latency_rate;
+    if (set->n_syncs) {
+        memcpy(c->syncs, set->syncs, sizeof c->syncs);
+        c->n_syncs = set->n_syncs;
+    }
+}
+
+/* Parses the option argv[*i] that takes a value (and consumes the
+ * value). Returns 0, -1 on a usage error, or 1 if a is no such option. */
+static int parse_valued(bench_config *c, bench_config *set, int argc,
+                        char **argv, int *i)
+{
+    static const char *const names[] = {
+        "--systems", "--batch", "--value", "--poll", "--rate", "--sync",
+        "--reps", "--only", "--dir", "--csv"};
+    const char *a = argv[*i], *v;
+    size_t k = 0, n;
+    while (k < sizeof names / sizeof names[0] && !is_opt(a, names[k]))
+        k++;
+    if (k == sizeof names / sizeof names[0])
+        return 1;
+    if (!(v = opt_value(argc, argv, i, names[k])))
+        return -1;
+    switch (k) {
+    case 0: return parse_systems(c, v);
+    case 1: return parse_sizes("--batch", v, set->batches, &set->n_batches,
+                               1, MAX_BATCH);
+    case 2: return parse_sizes("--value", v, set->value_sizes,
+                               &set->n_value_sizes, 1, MAX_VALUE);
+    case 3:
+        if (parse_one("--poll", v, 1, 1000000, &n))
+            return -1;
+        set->poll_records = (unsigned)n;
+        return 0;
+    case 4:
+        if (parse_one("--rate", v, 1, MAX_RATE, &n))
+            return -1;
+        set->latency_rate = (unsigned)n;
+        return 0;
+    case 5: return parse_syncs(v, set->syncs, &set->n_syncs);
+    case 6:
+        if (parse_one("--reps", v, 1, MAX_REPS, &n))
+            return -1;
+        set->reps = (int)n;
+        return 0;
+    case 7: return parse_only(c, v);
+    case 8: return parse_text("--dir", v, &c->base_dir);
+    default: return parse_text("--csv", v, &c->csv_path);
+    }
+}
+
 /* Parses argv into c. Returns 0 to run, 1 to exit successfully (--help,
  * --list), -1 on a usage error. */
 static int parse_args(bench_config *c, int argc, char **argv)
 {
-    int reps = 0;
-    const char *v;
     /* Settings given on the command line replace the profile's, whatever
      * the order of the options. */
     bench_config set = {0};
     profile_default(c);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int rc;
         if (strcmp(a, "--default") == 0) {
             profile_default(c);
         } else if (strcmp(a, "--full") == 0) {
@@ -315,110 +422,17 @@ static int parse_args(bench_config *c, int argc, char **argv)
             usage(stdout);
             return 1;
         } else if (strcmp(a, "--list") == 0) {
-            printf("workloads:\n");
-            for (size_t k = 0; k < bench_workload_count; k++)
-                printf("  %-14s %s\n", bench_workloads[k].name,
-                       bench_workloads[k].about);
-            printf("systems:\n");
-            for (size_t k = 0; k < bench_system_count; k++)
-                printf("  %-14s %s%s\n", bench_systems[k]->name,
-                       bench_systems[k]->about,
-                       bench_systems[k]->ceiling ? " (the ceiling)"
-                       : bench_systems[k]->latency_floor ? " (the floor)"
-                                                         : "");
+            print_list();
             return 1;
-        } else if (is_opt(a, "--systems")) {
-            if (!(v = opt_value(argc, argv, &i, "--systems")) ||
-                parse_systems(c, v))
+        } else if ((rc = parse_valued(c, &set, argc, argv, &i)) != 1) {
+            if (rc)
                 return -1;
-        } else if (is_opt(a, "--batch")) {
-            if (!(v = opt_value(argc, argv, &i, "--batch")) ||
-                parse_sizes("--batch", v, set.batches, &set.n_batches, 1,
-                            MAX_BATCH))
-                return -1;
-        } else if (is_opt(a, "--value")) {
-            if (!(v = opt_value(argc, argv, &i, "--value")) ||
-                parse_sizes("--value", v, set.value_sizes, &set.n_value_sizes,
-                            1, MAX_VALUE))
-                return -1;
-        } else if (is_opt(a, "--poll")) {
-            size_t n[BENCH_MAX_SETTINGS], k;
-            if (!(v = opt_value(argc, argv, &i, "--poll")) ||
-                parse_sizes("--poll", v, n, &k, 1, 1000000))
-                return -1;
-            if (k != 1) {
-                fprintf(stderr, "rill-bench: --poll takes one number\n");
-                return -1;
-            }
-            set.poll_records = (unsigned)n[0];
-        } else if (is_opt(a, "--rate")) {
-            size_t n[BENCH_MAX_SETTINGS], k;
-            if (!(v = opt_value(argc, argv, &i, "--rate")) ||
-                parse_sizes("--rate", v, n, &k, 1, MAX_RATE))
-                return -1;
-            if (k != 1) {
-                fprintf(stderr, "rill-bench: --rate takes one number\n");
-                return -1;
-            }
-            set.latency_rate = (unsigned)n[0];
-        } else if (is_opt(a, "--sync")) {
-            if (!(v = opt_value(argc, argv, &i, "--sync")) ||
-                parse_syncs(v, set.syncs, &set.n_syncs))
-                return -1;
-        } else if (is_opt(a, "--reps")) {
-            char *end;
-            if (!(v = opt_value(argc, argv, &i, "--reps")))
-                return -1;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (errno || *v == '\0' || *end != '\0' || n < 1 || n > MAX_REPS) {
-                fprintf(stderr, "rill-bench: --reps wants a number in "
-                        "1..%d, not '%s'\n", MAX_REPS, v);
-                return -1;
-            }
-            reps = (int)n;
-        } else if (is_opt(a, "--only")) {
-            if (!(v = opt_value(argc, argv, &i, "--only")) || parse_only(c, v))
-                return -1;
-        } else if (is_opt(a, "--dir")) {
-            if (!(v = opt_value(argc, argv, &i, "--dir")))
-                return -1;
-            if (*v == '\0') {
-                fprintf(stderr, "rill-bench: --dir needs a directory\n");
-                return -1;
-            }
-            c->base_dir = v;
-        } else if (is_opt(a, "--csv")) {
-            if (!(v = opt_value(argc, argv, &i, "--csv")))
-                return -1;
-            if (*v == '\0') {
-                fprintf(stderr, "rill-bench: --csv needs a file name\n");
-                return -1;
-            }
-            c->csv_path = v;
         } else {
             fprintf(stderr, "rill-bench: unknown argument '%s'\n", a);
             return -1;
         }
     }
-    if (reps)
-        c->reps = reps;
-    if (set.n_batches) {
-        memcpy(c->batches, set.batches, sizeof c->batches);
-        c->n_batches = set.n_batches;
-    }
-    if (set.n_value_sizes) {
-        memcpy(c->value_sizes, set.value_sizes, sizeof c->value_sizes);
-        c->n_value_sizes = set.n_value_sizes;
-    }
-    if (set.poll_records)
-        c->poll_records = set.poll_records;
-    if (set.latency_rate)
-        c->latency_rate = set.latency_rate;
-    if (set.n_syncs) {
-        memcpy(c->syncs, set.syncs, sizeof c->syncs);
-        c->n_syncs = set.n_syncs;
-    }
+    apply_settings(c, &set);
     return 0;
 }
 

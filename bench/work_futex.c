@@ -98,8 +98,8 @@ static int futex_latency(const latency_params *p, const char *dir,
 
 const bench_system bench_system_futex = {
     .name = "futex",
-    .about = "the floor of latency: a stamp in shared memory and a futex "
-             "wake-up between two processes",
+    .about = "a stamp in shared memory and a futex wake-up between two "
+             "processes",
     .latency_floor = true,
     .latency = futex_latency,
 };

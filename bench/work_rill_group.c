@@ -17,8 +17,9 @@
  * a quarter to three quarters of a second, the parent SIGKILLs one
  * member and measures from just before kill() to the FIRST
  * (another member's clock reading, CLOCK_MONOTONIC like the parent's)
- * of the last of the dead member's partitions. A fresh member replaces
- * it, the group settles again, and the next kill follows.
+ * of the last of the dead member's partitions. After another such
+ * pause a fresh member replaces it, the group settles again, and the
+ * next kill follows.
  *
  * group-consume: members report, per poll and partition, the records
  * returned and the offset after them. The clock runs from just before
@@ -36,10 +37,12 @@
 #define TOPIC RILL_BENCH_TOPIC
 #define MAX_PARTS 64
 #define MAX_IDS 256             /* members spawned in one run */
+#define MAX_KILLS 200
 #define REBALANCE_POLL_MS 100
 #define GROUP_POLL_MS 100
 #define WAIT_MS 60000           /* a stuck group fails after this */
-#define PAUSE_MIN_MS 250        /* between settling and the next kill */
+#define PROGRESS_MS 50          /* group-consume: progress reports */
+#define PAUSE_MIN_MS 250        /* before a kill and before a respawn */
 #define PAUSE_SPAN_MS 500
 
 enum ev_kind { EV_ASSIGNED, EV_REVOKED, EV_FIRST, EV_PROGRESS, EV_FAIL };
@@ -66,9 +69,15 @@ typedef struct member_ctx {
     unsigned poll_records;
     bool report_first;    /* rebalance */
     bool report_progress; /* group-consume */
-    int partitions;       /* the trickle producer's */
+    int partitions;       /* the topic's */
     unsigned trickle_us;
     bool seen[MAX_PARTS];
+    /* group-consume: each partition's end, and what is not reported
+     * yet: records, the offset after them, since when. */
+    int64_t end[MAX_PARTS];
+    uint64_t count[MAX_PARTS];
+    int64_t reached[MAX_PARTS];
+    uint64_t last_report;
 } member_ctx;
 
 static volatile uint64_t touched; /* keeps the value reads */
@@ -97,7 +106,34 @@ static void on_rebalance(void *opaque, rill_consumer *c, int kind,
     }
 }
 
-/* Reports what one poll returned. */
+/* Reports a partition's progress. */
+static void progress_flush(member_ctx *m, int p, uint64_t t)
+{
+    if (m->count[p]) {
+        report(m, EV_PROGRESS, p, m->reached[p], m->count[p], t);
+        m->count[p] = 0;
+    }
+}
+
+/* Notes records first .. first + n - 1 of partition p, reporting at once
+ * when they reach its end, else at most every PROGRESS_MS: the parent,
+ * woken by each report, should not take the members' processors. */
+static void progress_note(member_ctx *m, int p, int64_t next, size_t n,
+                          uint64_t t)
+{
+    m->count[p] += n;
+    if (next > m->reached[p])
+        m->reached[p] = next;
+    if (m->reached[p] >= m->end[p])
+        progress_flush(m, p, t);
+    if (t - m->last_report < (uint64_t)PROGRESS_MS * 1000000u)
+        return;
+    for (int i = 0; i < m->partitions; i++)
+        progress_flush(m, i, t);
+    m->last_report = t;
+}
+
+/* Notes what one poll returned. */
 static void member_records(member_ctx *m, const rill_record *recs, size_t n,
                            uint64_t t)
 {
@@ -108,12 +144,16 @@ static void member_records(member_ctx *m, const rill_record *recs, size_t n,
         for (; j < n && recs[j].partition == p; j++)
             if (recs[j].value_len)
                 sum += ((const uint8_t *)recs[j].value)[0];
-        if (m->report_first && p >= 0 && p < MAX_PARTS && !m->seen[p]) {
+        if (p < 0 || p >= m->partitions) {
+            i = j;
+            continue;
+        }
+        if (m->report_first && !m->seen[p]) {
             m->seen[p] = true;
             report(m, EV_FIRST, p, 0, 0, t);
         }
         if (m->report_progress)
-            report(m, EV_PROGRESS, p, recs[j - 1].offset + 1, j - i, t);
+            progress_note(m, p, recs[j - 1].offset + 1, j - i, t);
         i = j;
     }
     touched += sum;
@@ -328,9 +368,10 @@ static int rb_pause(rb_run *b, unsigned ms)
 }
 
 /* A pause of PAUSE_MIN_MS up to PAUSE_MIN_MS + PAUSE_SPAN_MS, from a
- * fixed sequence: members check the others periodically, from when they
- * joined, and a kill right after the group settled would always fall at
- * the same point of their period. */
+ * fixed sequence. Members check the others periodically from when they
+ * joined: without pauses a kill right after the group settled would
+ * always fall at the same point of their periods, and a member spawned
+ * right after the others noticed a death would share their phase. */
 static unsigned rb_pause_ms(uint64_t *seed)
 {
     *seed = *seed * 6364136223846793005u + 1442695040888963407u;
@@ -338,8 +379,8 @@ static unsigned rb_pause_ms(uint64_t *seed)
 }
 
 /* Kills the member in slot, waits until its partitions are polled
- * elsewhere, and replaces it; *ms receives the time. */
-static int rb_kill_one(rb_run *b, int slot, double *ms)
+ * elsewhere, and after a pause replaces it; *ms receives the time. */
+static int rb_kill_one(rb_run *b, int slot, uint64_t *seed, double *ms)
 {
     bool lost[MAX_PARTS] = {false};
     int victim = b->live[slot].id, nlost = 0;
@@ -356,14 +397,19 @@ static int rb_kill_one(rb_run *b, int slot, double *ms)
             b->owner[p] = -1;
             b->polled[p] = false;
         }
-    if (nlost == 0 || rb_wait(b, lost, t0, "take over the partitions"))
+    if (nlost == 0) {
+        fprintf(stderr, "rill-bench: rebalance: member %d owned nothing\n",
+                victim);
+        return -1;
+    }
+    if (rb_wait(b, lost, t0, "take over the partitions"))
         return -1;
     uint64_t last = t0;
     for (int p = 0; p < b->p->partitions; p++)
         if (lost[p] && b->polled_t[p] > last)
             last = b->polled_t[p];
     *ms = (double)(last - t0) / 1e6;
-    if (rb_spawn_member(b, slot))
+    if (rb_pause(b, rb_pause_ms(seed)) || rb_spawn_member(b, slot))
         return -1;
     return rb_wait(b, NULL, 0, "settle");
 }
@@ -373,11 +419,15 @@ static int rb_kills(rb_run *b, run_result *res)
     const rebalance_params *p = b->p;
     uint64_t *ns = calloc((size_t)p->kills + 1, sizeof *ns);
     uint64_t seed = 0x72656261u;
-    int rc = ns ? 0 : -1;
+    if (!ns) {
+        fprintf(stderr, "rill-bench: out of memory\n");
+        return -1;
+    }
+    int rc = 0;
     for (int k = 0; !rc && k < p->warmup + p->kills; k++) {
         double ms;
         if ((rc = rb_pause(b, rb_pause_ms(&seed))) ||
-            (rc = rb_kill_one(b, k % p->members, &ms)))
+            (rc = rb_kill_one(b, k % p->members, &seed, &ms)))
             break;
         bool warm = k < p->warmup;
         if (!warm)
@@ -387,15 +437,13 @@ static int rb_kills(rb_run *b, run_result *res)
                  warm ? " (warm-up)" : "", ms);
     }
     if (!rc) {
-        double *us = malloc((size_t)p->kills * sizeof *us);
-        rc = us ? 0 : -1;
-        for (int k = 0; us && k < p->kills; k++)
+        double us[MAX_KILLS];
+        for (int k = 0; k < p->kills; k++)
             us[k] = (double)ns[k] / 1e3;
         res->records = (uint64_t)p->kills;
         lat_summary(ns, (size_t)p->kills, res);
-        res->p50_us = us ? median(us, (size_t)p->kills) : NAN;
+        res->p50_us = median(us, (size_t)p->kills);
         res->p99_us = res->p999_us = NAN;
-        free(us);
     }
     free(ns);
     return rc;
@@ -407,10 +455,11 @@ int rill_bench_rebalance(const rebalance_params *p, const char *dir,
     rill *r;
     rb_run b;
     int rc = -1;
-    if (p->partitions > MAX_PARTS || p->members > BENCH_MAX_MEMBERS ||
-        p->members < 1 || p->members + 1 > PROC_MAX) {
-        fprintf(stderr, "rill-bench: rebalance: too many partitions or "
-                "members\n");
+    if (p->partitions > MAX_PARTS || p->partitions < p->members ||
+        p->members > BENCH_MAX_MEMBERS || p->members < 1 ||
+        p->members + 1 > PROC_MAX || p->kills < 1 || p->kills > MAX_KILLS ||
+        p->warmup + p->kills + p->members > MAX_IDS) {
+        fprintf(stderr, "rill-bench: rebalance: bad settings\n");
         return -1;
     }
     if (rill_bench_open(&r, dir, BENCH_SYNC_NONE, p->partitions, true))
@@ -561,7 +610,9 @@ int rill_bench_group_consume(const group_params *p, const char *dir,
     member_ctx proto = {.dir = dir, .group = p->group, .ev_fd = ev[1],
                         .stop_fd = stop[0], .poll_ms = GROUP_POLL_MS,
                         .poll_records = p->poll_records,
-                        .report_progress = true};
+                        .report_progress = true,
+                        .partitions = p->partitions};
+    memcpy(proto.end, end, (size_t)p->partitions * sizeof *end);
     int close_fds[2] = {ev[0], stop[1]};
     uint64_t t0 = now_ns();
     for (int i = 0; i < p->members; i++) {
