@@ -200,11 +200,33 @@ enum rill_partitioner {
 #define RILL_PARTITIONS_MAX 65536
 #define RILL_RECORD_BYTES_MAX (64u * 1024 * 1024)
 
+#define RILL_RETAIN_GROUPS_MAX 1023
+
+/* Retention (cleanup_policy DELETE): whole batches leave from a
+ * partition's head once their newest record is older than retention_ms
+ * (by record timestamp, as in Kafka) or while the partition without them
+ * still holds retention_bytes; the first offset moves up, and consumers
+ * below it follow their auto_offset_reset. Offsets are never reused.
+ * Compaction (COMPACT): older records of a key are removed once a later
+ * one exists; offsets stay (batches become sparse); a tombstone (NULL
+ * value) itself goes after delete_retention_ms. Records need a key.
+ * With retain_groups, retention waits for those groups to commit past a
+ * batch, unless the partition would exceed retain_groups_max_bytes: then
+ * the records go anyway and each group's describe counts them as lost.
+ * Retention runs inside writes to the partition (amortised, a bounded
+ * amount each time), in rill_maintain, and in the maintenance thread of
+ * rill_options.maintain_interval_ms; compaction in the latter two. */
 typedef struct rill_topic_config {
     int32_t partitions;         /* default 1; 1..RILL_PARTITIONS_MAX */
     int64_t retention_ms;       /* -1 = keep forever (default) */
     int64_t retention_bytes;    /* per partition, -1 = unlimited (default) */
     int cleanup_policy;         /* enum rill_cleanup_policy; default DELETE */
+    int64_t delete_retention_ms; /* tombstones of compacted topics; default
+                                    86400000 (a day), as in Kafka */
+    const char *retain_groups;  /* NULL, or comma-separated group names
+                                   (at most RILL_RETAIN_GROUPS_MAX bytes) */
+    int64_t retain_groups_max_bytes; /* the hard cap per partition; required
+                                        with retain_groups */
     int compression;            /* enum rill_compression; default NONE */
     int compression_level;      /* zstd level; 0 = zstd's default (3) */
     uint32_t max_record_bytes;  /* key + value + headers; default 1 MiB,
@@ -221,7 +243,9 @@ void rill_topic_config_init(rill_topic_config *c);
  * (read-only), RILL_EFULL. Thread safety: safe. */
 int rill_topic_create(rill *r, const char *topic, const rill_topic_config *c);
 
-/* Changes a topic's configuration. Partitions may only grow; new
+/* Changes a topic's configuration; c replaces it entirely (start from
+ * rill_topic_describe's config to change one field). Partitions may only
+ * grow; new
  * partitions start empty at offset 0 and no record moves (keyed records
  * produced afterwards may map to other partitions, as in Kafka).
  * Errors: RILL_EINVAL (bad config, fewer partitions), RILL_ENOTFOUND,
@@ -252,10 +276,14 @@ typedef struct rill_partition_info {
 
 typedef struct rill_topic_info {
     char name[RILL_TOPIC_NAME_MAX + 1];
-    rill_topic_config config;
+    rill_topic_config config; /* config.retain_groups points below */
+    char retain_groups[RILL_RETAIN_GROUPS_MAX + 1];
     int64_t created_ms;
     size_t partition_count;
     rill_partition_info *partitions; /* partition_count entries */
+    int64_t bytes; /* all partitions' stored bytes */
+    /* The directory's file, for context (see rill_stats). */
+    size_t file_bytes, page_size, pages_used, pages_free;
 } rill_topic_info;
 
 /* Describes a topic: its configuration and, per partition, first and next

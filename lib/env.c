@@ -59,6 +59,7 @@
 #define READER_CHECK_INTERVAL_MS 5000
 
 static atomic_uint fork_generation;
+static _Atomic uint64_t env_serials; /* numbers environments (see below) */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void on_fork_child(void)
@@ -442,6 +443,7 @@ static int env_open_files(rill_env *e, const char *dir, const rill_options *o)
 int env_open(rill_env *e, const char *dir, const rill_options *o)
 {
     memset(e, 0, sizeof *e);
+    e->serial = atomic_fetch_add(&env_serials, 1) + 1;
     e->fork_gen = env_fork_generation();
     e->log = o->log;
     e->log_opaque = o->log_opaque;
@@ -607,19 +609,20 @@ void env_read_end(rill_env *e, MDB_txn *txn)
     pthread_rwlock_unlock(&e->gate);
 }
 
-/* The directory whose user transaction (rill_txn) this thread holds: it
+/* The environment whose user transaction (rill_txn) this thread holds,
+ * by its serial number (a pointer could be reused by a later handle): it
  * holds LMDB's write lock, so another write from this thread would wait
  * for itself. */
-static _Thread_local const rill_env *user_txn_env;
+static _Thread_local uint64_t user_txn_env;
 
 void env_user_txn_set(const rill_env *e)
 {
-    user_txn_env = e;
+    user_txn_env = e ? e->serial : 0;
 }
 
 int env_user_txn_check(const rill_env *e)
 {
-    if (user_txn_env == e)
+    if (user_txn_env && user_txn_env == e->serial)
         return rill_err(RILL_ESTATE, "this thread has a transaction open on "
                         "'%s'; write through it (rill_txn_*) or end it first",
                         e->path);

@@ -55,6 +55,7 @@ typedef struct rill_env {
     dev_t dev;
     ino_t ino;
     unsigned fork_gen; /* the fork generation when opened */
+    uint64_t serial;   /* unique among this process's environments */
 
     _Atomic int64_t next_reader_check_ms;
     atomic_bool dead; /* after MDB_PANIC: every call fails */

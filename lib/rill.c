@@ -89,6 +89,18 @@ static void rill_free(rill *r)
     free(r);
 }
 
+/* Releases everything of a handle that is not (or no longer) in the
+ * registry. */
+static void rill_destroy(rill *r)
+{
+    producers_destroy_all(r);
+    consumers_free_all(r);
+    notify_close(&r->nt);
+    env_close(&r->env);
+    produce_queue_destroy(&r->pq);
+    rill_free(r);
+}
+
 static int rill_create(rill **out, const char *dir, const rill_options *o)
 {
     rill *r = calloc(1, sizeof *r);
@@ -111,7 +123,7 @@ static int rill_create(rill **out, const char *dir, const rill_options *o)
     }
     notify_open(&r->nt, dir, o->file_mode, o->read_only);
     if (!o->read_only && (rc = topic_purge_pending(&r->env))) {
-        rill_close(r);
+        rill_destroy(r); /* the registry lock is held: not rill_close */
         return rc;
     }
     *out = r;
@@ -174,10 +186,5 @@ RILL_API void rill_close(rill *r)
             break;
         }
     pthread_mutex_unlock(&registry_lock);
-    producers_destroy_all(r);
-    consumers_free_all(r);
-    notify_close(&r->nt);
-    env_close(&r->env);
-    produce_queue_destroy(&r->pq);
-    rill_free(r);
+    rill_destroy(r);
 }

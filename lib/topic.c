@@ -25,6 +25,7 @@
 #include "rill_int.h"
 
 #define DEFAULT_MAX_RECORD_BYTES (1024u * 1024)
+#define DEFAULT_DELETE_RETENTION_MS 86400000
 #define PURGE_BATCHES_PER_TXN 1024
 
 RILL_API void rill_topic_config_init(rill_topic_config *c)
@@ -40,6 +41,9 @@ RILL_API void rill_topic_config_init(rill_topic_config *c)
     c->compression_level = 0;
     c->max_record_bytes = DEFAULT_MAX_RECORD_BYTES;
     c->partitioner = RILL_PARTITIONER_MURMUR2;
+    c->delete_retention_ms = DEFAULT_DELETE_RETENTION_MS;
+    c->retain_groups = NULL;
+    c->retain_groups_max_bytes = 0;
 }
 
 int topic_name_validate(const char *name)
@@ -66,6 +70,30 @@ int topic_name_validate(const char *name)
     return 0;
 }
 
+/* retain_groups: comma-separated names of 1..249 bytes, with a cap. */
+static int validate_retain_groups(const rill_topic_config *r)
+{
+    if (!r->retain_groups)
+        return 0;
+    size_t len = strnlen(r->retain_groups, RILL_RETAIN_GROUPS_MAX + 1);
+    if (len > RILL_RETAIN_GROUPS_MAX)
+        return rill_err(RILL_EINVAL, "retain_groups is longer than %d bytes",
+                        RILL_RETAIN_GROUPS_MAX);
+    for (const char *p = r->retain_groups;;) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n > 249)
+            return rill_err(RILL_EINVAL, "retain_groups '%s' has an empty or "
+                            "over-long group name", r->retain_groups);
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    if (r->retain_groups_max_bytes <= 0)
+        return rill_err(RILL_EINVAL, "retain_groups needs a positive "
+                        "retain_groups_max_bytes (the hard cap)");
+    return 0;
+}
+
 int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
 {
     rill_topic_config d;
@@ -85,6 +113,10 @@ int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
         r.cleanup_policy = d.cleanup_policy;
     if (r.max_record_bytes == 0)
         r.max_record_bytes = d.max_record_bytes;
+    if (r.delete_retention_ms == 0)
+        r.delete_retention_ms = d.delete_retention_ms;
+    if (r.retain_groups && !*r.retain_groups)
+        r.retain_groups = NULL;
 
     if (r.partitions < 1 || r.partitions > RILL_PARTITIONS_MAX)
         return rill_err(RILL_EINVAL, "partitions %d is not in 1..%d",
@@ -111,7 +143,40 @@ int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
     if (r.partitioner != RILL_PARTITIONER_MURMUR2 &&
         r.partitioner != RILL_PARTITIONER_CRC32)
         return rill_err(RILL_EINVAL, "unknown partitioner %d", r.partitioner);
+    if (r.delete_retention_ms < 0)
+        return rill_err(RILL_EINVAL, "delete_retention_ms %lld is negative",
+                        (long long)r.delete_retention_ms);
+    int rc = validate_retain_groups(&r);
+    if (rc)
+        return rc;
     *out = r;
+    return 0;
+}
+
+void topic_meta_set_config(topic_meta *t, const rill_topic_config *c)
+{
+    t->cfg = *c;
+    snprintf(t->retain_groups, sizeof t->retain_groups, "%s",
+             c->retain_groups ? c->retain_groups : "");
+    t->cfg.retain_groups = NULL;
+    if (!t->retain_groups[0])
+        t->cfg.retain_groups_max_bytes = 0;
+}
+
+int topic_each_retain_group(const topic_meta *t,
+                            int (*fn)(const char *group, void *arg),
+                            void *arg)
+{
+    const char *p = t->retain_groups;
+    while (*p) {
+        char name[256];
+        size_t n = strcspn(p, ",");
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        int rc = fn(name, arg);
+        if (rc)
+            return rc;
+        p += n + (p[n] == ',');
+    }
     return 0;
 }
 
@@ -128,7 +193,7 @@ int topic_meta_encode(const topic_meta *t, rill_buf *out)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_msgpack_write);
-    int fail = msgpack_pack_map(&pk, 10);
+    int fail = msgpack_pack_map(&pk, 13);
     pack_key(&pk, "id");
     fail |= msgpack_pack_uint32(&pk, t->id);
     pack_key(&pk, "partitions");
@@ -149,6 +214,12 @@ int topic_meta_encode(const topic_meta *t, rill_buf *out)
     fail |= msgpack_pack_int(&pk, t->cfg.partitioner);
     pack_key(&pk, "created_ms");
     fail |= msgpack_pack_int64(&pk, t->created_ms);
+    pack_key(&pk, "delete_retention_ms");
+    fail |= msgpack_pack_int64(&pk, t->cfg.delete_retention_ms);
+    pack_key(&pk, "retain_groups");
+    pack_key(&pk, t->retain_groups);
+    pack_key(&pk, "retain_groups_max_bytes");
+    fail |= msgpack_pack_int64(&pk, t->cfg.retain_groups_max_bytes);
     return fail ? rill_err(RILL_ENOMEM, "out of memory encoding topic") : 0;
 }
 
@@ -182,6 +253,22 @@ static bool read_u32(mpr *r, uint32_t *out)
         return mpr_fail(r);
     *out = (uint32_t)v;
     return true;
+}
+
+/* Field by field (a struct's padding is not to be compared). */
+static bool config_equal(const rill_topic_config *a,
+                         const rill_topic_config *b)
+{
+    return a->partitions == b->partitions &&
+           a->retention_ms == b->retention_ms &&
+           a->retention_bytes == b->retention_bytes &&
+           a->cleanup_policy == b->cleanup_policy &&
+           a->delete_retention_ms == b->delete_retention_ms &&
+           a->retain_groups_max_bytes == b->retain_groups_max_bytes &&
+           a->compression == b->compression &&
+           a->compression_level == b->compression_level &&
+           a->max_record_bytes == b->max_record_bytes &&
+           a->partitioner == b->partitioner;
 }
 
 int topic_meta_decode(topic_meta *t, const char *name, const void *data,
@@ -222,6 +309,19 @@ int topic_meta_decode(topic_meta *t, const char *name, const void *data,
             ok = read_int(&r, &t->cfg.partitioner);
         else if (key_is(k, kl, "created_ms"))
             ok = mpr_int(&r, &t->created_ms);
+        else if (key_is(k, kl, "delete_retention_ms"))
+            ok = mpr_int(&r, &t->cfg.delete_retention_ms);
+        else if (key_is(k, kl, "retain_groups_max_bytes"))
+            ok = mpr_int(&r, &t->cfg.retain_groups_max_bytes);
+        else if (key_is(k, kl, "retain_groups")) {
+            const uint8_t *g;
+            uint32_t gl;
+            ok = mpr_str(&r, &g, &gl) && gl <= RILL_RETAIN_GROUPS_MAX &&
+                 !memchr(g, 0, gl);
+            if (ok)
+                snprintf(t->retain_groups, sizeof t->retain_groups, "%.*s",
+                         (int)gl, (const char *)g);
+        }
         else
             ok = mpr_skip(&r);
         if (!ok)
@@ -229,9 +329,12 @@ int topic_meta_decode(topic_meta *t, const char *name, const void *data,
     }
     if (!r.ok || mpr_left(&r) != 0 || !have_id || !have_parts)
         goto bad;
-    rill_topic_config cfg = t->cfg;
-    if (topic_config_resolve(&t->cfg, &cfg) != 0 ||
-        memcmp(&cfg, &t->cfg, sizeof cfg) != 0)
+    /* What is stored must be a configuration create would accept. */
+    rill_topic_config cfg = t->cfg, resolved;
+    cfg.retain_groups = t->retain_groups[0] ? t->retain_groups : NULL;
+    if (topic_config_resolve(&resolved, &cfg) != 0)
+        goto bad;
+    if (!config_equal(&cfg, &resolved))
         goto bad;
     return 0;
 bad:
@@ -306,7 +409,7 @@ static int create_txn(MDB_txn *txn, void *arg)
     memset(&t, 0, sizeof t);
     snprintf(t.name, sizeof t.name, "%s", op->name);
     t.id = id;
-    t.cfg = op->cfg;
+    topic_meta_set_config(&t, &op->cfg);
     t.created_ms = op->now;
     op->tid = id;
     return topic_put(e, txn, &t);
@@ -343,7 +446,7 @@ static int alter_txn(MDB_txn *txn, void *arg)
         return rill_err(RILL_EINVAL, "topic '%s' has %d partitions; they "
                         "cannot shrink to %d", op->name, t.cfg.partitions,
                         op->cfg.partitions);
-    t.cfg = op->cfg;
+    topic_meta_set_config(&t, &op->cfg);
     return topic_put(op->e, txn, &t);
 }
 
@@ -580,15 +683,28 @@ RILL_API int rill_topic_describe(rill_topic_info **out, rill *r,
     if (!rc) {
         snprintf(info->name, sizeof info->name, "%s", t.name);
         info->config = t.cfg;
+        snprintf(info->retain_groups, sizeof info->retain_groups, "%s",
+                 t.retain_groups);
+        info->config.retain_groups =
+            info->retain_groups[0] ? info->retain_groups : NULL;
         info->created_ms = t.created_ms;
         info->partition_count = (size_t)t.cfg.partitions;
         rc = describe_partitions(&r->env, txn, &t, info);
     }
     env_read_end(&r->env, txn);
+    rill_stats_info st;
+    if (!rc)
+        rc = rill_stats(&st, r);
     if (rc) {
         rill_topic_info_free(info);
         return rc;
     }
+    for (size_t i = 0; i < info->partition_count; i++)
+        info->bytes += info->partitions[i].bytes;
+    info->file_bytes = st.file_bytes;
+    info->page_size = st.page_size;
+    info->pages_used = st.pages_used;
+    info->pages_free = st.pages_free;
     *out = info;
     return 0;
 }

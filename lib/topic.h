@@ -10,15 +10,27 @@
 typedef struct topic_meta {
     char name[RILL_TOPIC_NAME_MAX + 1];
     uint32_t id; /* never reused: keys the topic's records */
-    rill_topic_config cfg;
+    rill_topic_config cfg; /* cfg.retain_groups is always NULL here: */
+    char retain_groups[RILL_RETAIN_GROUPS_MAX + 1]; /* the string, or "" */
     int64_t created_ms;
 } topic_meta;
 
 /* Kafka's rule: 1..249 of [A-Za-z0-9._-], not "." or "..". */
 int topic_name_validate(const char *name);
 
-/* Checks a configuration and fills zeroed fields with defaults into out. */
+/* Checks a configuration and fills zeroed fields with defaults into out.
+ * out->retain_groups still points at the caller's string. */
 int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c);
+
+/* Copies a resolved configuration into t, the retain_groups string into
+ * t->retain_groups (so a topic_meta can be copied by value). */
+void topic_meta_set_config(topic_meta *t, const rill_topic_config *c);
+
+/* Calls fn for each group named in t's retain_groups; stops at a non-zero
+ * return and returns it. */
+int topic_each_retain_group(const topic_meta *t,
+                            int (*fn)(const char *group, void *arg),
+                            void *arg);
 
 /* Encodes/decodes the stored metadata value (a msgpack map; unknown keys
  * are skipped, so a later rill may add fields). decode treats its input

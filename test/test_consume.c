@@ -265,13 +265,15 @@ static void deleted_topic_is_reported(void **state)
 
 typedef struct wake_arg {
     const char *dir;
-    int go_fd; /* the child produces when a byte arrives */
+    int go_fd;   /* the child produces when a byte arrives */
+    int go_wfd;  /* the parent's end, closed in the child */
 } wake_arg;
 
 static int produce_on_signal(void *p)
 {
     wake_arg *a = p;
     char b;
+    close(a->go_wfd); /* so a parent that fails ends this child too */
     rill *r = open_sync(a->dir, RILL_SYNC_NONE);
     if (read(a->go_fd, &b, 1) != 1)
         return 1;
@@ -288,7 +290,7 @@ static void blocked_poll_wakes_on_another_process_commit(void **state)
     topic_new(f->r, "t", 1);
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    wake_arg a = {f->dir, fds[0]};
+    wake_arg a = {f->dir, fds[0], fds[1]};
     pid_t pid = spawn(produce_on_signal, &a);
     rill_consumer *c = consumer(f->r, RILL_RESET_EARLIEST, 500);
     rill_topic_partition tp = {"t", 0, 0};

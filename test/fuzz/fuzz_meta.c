@@ -49,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= sizeof(rill_topic_config)) {
         rill_topic_config in, out;
         memcpy(&in, data, sizeof in);
+        in.retain_groups = name; /* a string, not the input's bytes */
         topic_config_resolve(&out, &in);
     }
     free(buf);
