@@ -143,6 +143,8 @@ typedef struct rill_options {
     void *log_opaque;
     rill_clock_cb clock; /* NULL = the system's real-time clock */
     void *clock_opaque;
+    unsigned maintain_interval_ms; /* > 0: a thread of this handle runs
+                                      rill_maintain at this interval */
 } rill_options;
 
 /* Fills *o with the defaults above. Thread safety: safe. */
@@ -707,6 +709,8 @@ typedef struct rill_group_partition_info {
     int64_t first_offset; /* the log's first offset */
     int64_t end_offset;   /* the log's next offset */
     int64_t lag;          /* end - max(committed, first), or end - first */
+    int64_t lost;         /* records retention removed before the group
+                             committed them (topics with retain_groups) */
     const char *owner;    /* the owning member's id, or NULL */
 } rill_group_partition_info;
 
@@ -754,6 +758,19 @@ int rill_group_delete(rill *r, const char *group);
 /* ------------------------------------------------------------------------
  * Operating a directory
  * ------------------------------------------------------------------------ */
+
+typedef struct rill_maintain_report {
+    int64_t batches_removed, records_removed, bytes_removed; /* retention */
+    int64_t records_compacted, bytes_compacted;              /* compaction */
+} rill_maintain_report;
+
+/* Runs retention and compaction on every topic now, each in bounded
+ * transactions. Retention also runs by itself inside writes; compaction
+ * only here and in the maintenance thread (rill_options
+ * .maintain_interval_ms). out may be NULL. Errors: RILL_EPERM, RILL_EFULL,
+ * RILL_ECORRUPT (a batch could not be read: nothing of that partition
+ * changed). Thread safety: safe. */
+int rill_maintain(rill *r, rill_maintain_report *out);
 
 typedef struct rill_verify_report {
     int64_t topics, partitions;

@@ -107,6 +107,36 @@ int batch_add(batch_builder *b, uint32_t offset_delta, int64_t timestamp,
     return 0;
 }
 
+int batch_add_record(batch_builder *b, uint32_t offset_delta,
+                     const batch_record *r)
+{
+    msgpack_packer *pk = &b->pk;
+    msgpack_pack_array(pk, 5);
+    msgpack_pack_uint32(pk, offset_delta);
+    msgpack_pack_int64(pk, r->timestamp - b->first_ts);
+    if (r->key) {
+        msgpack_pack_bin(pk, r->key_len);
+        msgpack_pack_bin_body(pk, r->key, r->key_len);
+    } else {
+        msgpack_pack_nil(pk);
+    }
+    if (r->value) {
+        msgpack_pack_bin(pk, r->value_len);
+        msgpack_pack_bin_body(pk, r->value, r->value_len);
+    } else {
+        msgpack_pack_nil(pk);
+    }
+    msgpack_pack_map(pk, r->header_count);
+    pack_write(b, (const char *)r->headers, r->headers_len); /* as stored */
+    if (b->err)
+        return b->err;
+    b->count++;
+    b->last_delta = offset_delta;
+    if (r->timestamp > b->max_ts)
+        b->max_ts = r->timestamp;
+    return 0;
+}
+
 size_t batch_raw_size(const batch_builder *b)
 {
     return b->out->len - b->start - BATCH_HEADER_SIZE;
@@ -338,7 +368,10 @@ int batch_iter_next(batch_iter *it, batch_record *rec)
     if (it->index == h->record_count) {
         if (mpr_left(r) != 0)
             return record_corrupt(it, "bytes left after the last record");
-        if (it->prev_offset != h->base_offset + h->last_offset_delta)
+        /* A compacted batch keeps its span, but may have lost its last
+         * records. */
+        if (it->prev_offset != h->base_offset + h->last_offset_delta &&
+            !(h->flags & BATCH_FLAG_COMPACTED))
             return record_corrupt(it, "last offset does not match the header");
         return 0;
     }

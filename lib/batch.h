@@ -78,6 +78,12 @@ int batch_add(batch_builder *b, uint32_t offset_delta, int64_t timestamp,
               size_t value_len, const rill_header *headers,
               size_t header_count);
 
+/* Appends a record decoded from another batch (compaction), its headers
+ * copied as stored. */
+struct batch_record;
+int batch_add_record(batch_builder *b, uint32_t offset_delta,
+                     const struct batch_record *r);
+
 /* Bytes of encoded records so far (the raw payload). */
 size_t batch_raw_size(const batch_builder *b);
 

@@ -127,6 +127,11 @@ int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
 int offsets_put(rill_env *e, MDB_txn *txn, const char *group,
                 const char *topic, int32_t partition, int64_t offset,
                 int64_t now_ms);
+/* Adds n to the records retention removed before the group committed
+ * them (kept beside the committed offset). */
+int offsets_add_lost(rill_env *e, MDB_txn *txn, const char *group,
+                     const char *topic, int32_t partition, int64_t n,
+                     int64_t now_ms);
 /* Deletes every group's offsets of a topic (when it is deleted). */
 int offsets_delete_topic(rill_env *e, MDB_txn *txn, const char *topic);
 

@@ -158,6 +158,18 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
     return 0;
 }
 
+int log_set_start(rill_env *e, MDB_txn *txn, const log_part *p, int64_t start)
+{
+    uint8_t kb[PSTATE_KEY_SIZE], vb[PSTATE_VALUE_SIZE];
+    put_be32(kb, p->tid);
+    put_be32(kb + 4, (uint32_t)p->partition);
+    vb[0] = 1;
+    put_be64(vb + 1, (uint64_t)start);
+    MDB_val k = {sizeof kb, kb}, v = {sizeof vb, vb};
+    return env_mdb_err(e, mdb_put(txn, e->db_pstate, &k, &v, 0),
+                       "writing partition state");
+}
+
 int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
                int64_t prefix_bytes, uint8_t *batch, size_t len)
 {
@@ -197,19 +209,16 @@ int log_seek(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t offset,
         if (batch_end(&h) > offset)
             return 0;
     }
-    /* Else the first batch after offset, if any. */
-    rc = log_next(e, cur, p, v, base);
-    if (rc == 1 && !found) {
-        /* The cursor was before every key; start from offset again. */
-        log_key(kb, p->tid, p->partition, offset);
-        k.mv_size = sizeof kb;
-        k.mv_data = kb;
-        rc = cursor_get(e, cur, &k, v, MDB_SET_RANGE, &found);
-        if (rc)
-            return rc;
-        return found && key_in_part(&k, p, base) ? 0 : 1;
-    }
-    return rc;
+    /* Else the first batch after offset, if any. (Seek again: when no key
+     * precedes, MDB_PREV leaves the cursor where MDB_NEXT would skip the
+     * very batch wanted.) */
+    log_key(kb, p->tid, p->partition, offset);
+    k.mv_size = sizeof kb;
+    k.mv_data = kb;
+    rc = cursor_get(e, cur, &k, v, MDB_SET_RANGE, &found);
+    if (rc)
+        return rc;
+    return found && key_in_part(&k, p, base) ? 0 : 1;
 }
 
 int log_next(rill_env *e, MDB_cursor *cur, const log_part *p, MDB_val *v,

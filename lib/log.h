@@ -46,6 +46,10 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
 int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
                int64_t prefix_bytes, uint8_t *batch, size_t len);
 
+/* Moves the partition's first offset up to start (records below it are
+ * gone, though their batch may remain). */
+int log_set_start(rill_env *e, MDB_txn *txn, const log_part *p, int64_t start);
+
 /* Positions cur on the batch holding offset, or else the first batch
  * after it. *v receives the stored batch (pointing into the map: valid
  * until txn ends) and *base its base offset. Returns 0, or 1 when no such

@@ -3,8 +3,10 @@
  * calls (describe, list, reset offsets, delete).
  *
  * rill.offsets keys: u8 group length, group, u8 topic length, topic,
- * u32 partition; values: u64 offset (the next to read, as in Kafka),
- * u64 commit time in ms. A group's offsets are one key range.
+ * u32 partition; values: i64 offset (the next to read, as in Kafka; -1
+ * when the group committed none but retention counted losses), i64
+ * commit time in ms, and (24-byte values) i64 records retention removed
+ * before the group committed them. A group's offsets are one key range.
  */
 #include "group.h"
 
@@ -47,34 +49,73 @@ static bool offset_key_parse(const MDB_val *k, const uint8_t **group,
     return true;
 }
 
-int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
-                const char *topic, int32_t partition, int64_t *offset)
+/* Reads the stored value: offset (-1 if none), and records lost. */
+static int offsets_read(rill_env *e, MDB_txn *txn, const char *group,
+                        const char *topic, int32_t partition, int64_t *offset,
+                        int64_t *lost)
 {
     uint8_t kb[OFFSET_KEY_MAX];
     MDB_val k = {offset_key(kb, group, topic, partition), kb}, v;
+    *offset = -1;
+    *lost = 0;
     int rc = mdb_get(txn, e->db_offsets, &k, &v);
     if (rc == MDB_NOTFOUND)
-        return RILL_ENOTFOUND;
+        return 0;
     if (rc)
         return env_mdb_err(e, rc, "reading a committed offset");
-    if (v.mv_size != 16)
+    if ((v.mv_size != 16 && v.mv_size != 24) ||
+        (int64_t)get_be64(v.mv_data) < -1)
         return rill_err(RILL_ECORRUPT, "the committed offset of group '%s' "
                         "for topic '%s' partition %d is malformed", group,
                         topic, partition);
     *offset = (int64_t)get_be64(v.mv_data);
+    if (v.mv_size == 24)
+        *lost = (int64_t)get_be64((const uint8_t *)v.mv_data + 16);
     return 0;
+}
+
+static int offsets_write(rill_env *e, MDB_txn *txn, const char *group,
+                         const char *topic, int32_t partition, int64_t offset,
+                         int64_t now_ms, int64_t lost)
+{
+    uint8_t kb[OFFSET_KEY_MAX], vb[24];
+    MDB_val k = {offset_key(kb, group, topic, partition), kb};
+    MDB_val v = {lost ? 24 : 16, vb};
+    put_be64(vb, (uint64_t)offset);
+    put_be64(vb + 8, (uint64_t)now_ms);
+    put_be64(vb + 16, (uint64_t)lost);
+    return env_mdb_err(e, mdb_put(txn, e->db_offsets, &k, &v, 0),
+                       "writing a committed offset");
+}
+
+int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
+                const char *topic, int32_t partition, int64_t *offset)
+{
+    int64_t lost;
+    int rc = offsets_read(e, txn, group, topic, partition, offset, &lost);
+    return !rc && *offset < 0 ? RILL_ENOTFOUND : rc;
 }
 
 int offsets_put(rill_env *e, MDB_txn *txn, const char *group,
                 const char *topic, int32_t partition, int64_t offset,
                 int64_t now_ms)
 {
-    uint8_t kb[OFFSET_KEY_MAX], vb[16];
-    MDB_val k = {offset_key(kb, group, topic, partition), kb}, v = {16, vb};
-    put_be64(vb, (uint64_t)offset);
-    put_be64(vb + 8, (uint64_t)now_ms);
-    return env_mdb_err(e, mdb_put(txn, e->db_offsets, &k, &v, 0),
-                       "writing a committed offset");
+    int64_t old, lost;
+    int rc = offsets_read(e, txn, group, topic, partition, &old, &lost);
+    return rc ? rc
+              : offsets_write(e, txn, group, topic, partition, offset, now_ms,
+                              lost);
+}
+
+int offsets_add_lost(rill_env *e, MDB_txn *txn, const char *group,
+                     const char *topic, int32_t partition, int64_t n,
+                     int64_t now_ms)
+{
+    int64_t off, lost;
+    int rc = offsets_read(e, txn, group, topic, partition, &off, &lost);
+    return rc ? rc
+              : offsets_write(e, txn, group, topic, partition, off, now_ms,
+                              lost + n);
 }
 
 /* Deletes the offsets for which keep() says false, in the range starting
@@ -288,14 +329,14 @@ static int desc_fill_rows(rill *r, MDB_txn *txn, const char *group,
         return env_mdb_err(&r->env, rc, "opening a log cursor");
     for (size_t i = 0; !rc && i < g->partition_count; i++) {
         rill_group_partition_info *pi = &g->partitions[i];
-        int64_t off;
+        int64_t off, lost;
         topic_meta tm;
-        int orc = offsets_get(&r->env, txn, group, pi->topic, pi->partition,
-                              &off);
-        if (orc == 0)
-            pi->committed = off;
-        else if (orc != RILL_ENOTFOUND)
+        int orc = offsets_read(&r->env, txn, group, pi->topic, pi->partition,
+                               &off, &lost);
+        if (orc)
             rc = orc;
+        pi->committed = off >= 0 ? off : RILL_OFFSET_INVALID;
+        pi->lost = lost;
         int trc = rc ? rc : topic_get(&r->env, txn, pi->topic, &tm);
         if (trc == 0 && pi->partition < tm.cfg.partitions) {
             log_part p = {tm.name, tm.id, pi->partition};

@@ -21,6 +21,7 @@
 #include "dedup.h"
 #include "error.h"
 #include "log.h"
+#include "retain.h"
 #include "rill_int.h"
 #include "topic.h"
 
@@ -223,6 +224,9 @@ int produce_resolve(rill *r, MDB_txn *txn, txn_topics *tt,
             return rill_err(RILL_ENOTFOUND, "message %zu: topic '%s' has %d "
                             "partitions; partition %d requested", i, m->topic,
                             count, m->partition);
+        if (!m->key && (t->cfg.cleanup_policy & RILL_CLEANUP_COMPACT))
+            return rill_err(RILL_EINVAL, "message %zu: topic '%s' is "
+                            "compacted; its records need a key", i, m->topic);
         size_t size = record_size(m);
         if (size > t->cfg.max_record_bytes)
             return rill_err(RILL_ETOOBIG, "message %zu: record of %zu bytes is "
@@ -255,6 +259,7 @@ typedef struct group_txn {
     produce_req *reqs;
     size_t nslots;
     produce_slot *slots;
+    retain_due *due; /* partitions whose retention is due after it */
 } group_txn;
 
 int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
@@ -310,6 +315,7 @@ static int group_txn_run(MDB_txn *txn, void *arg)
     size_t ns = 0;
     int rc;
 
+    g->due->n = 0;
     for (produce_req *q = g->reqs; q; q = q->next) {
         q->duplicate = false;
         q->rc = 0;
@@ -354,6 +360,12 @@ static int group_txn_run(MDB_txn *txn, void *arg)
         if (!rc)
             rc = produce_append(r, cur, t, &g->slots[i], j - i, now,
                                 &r->pq.enc, r->pq.cctx);
+        if (!rc) {
+            size_t bytes = 0;
+            for (size_t k = i; k < j; k++)
+                bytes += record_size(g->slots[k].m) + 16;
+            retain_note_write(r, t, g->slots[i].partition, bytes, g->due);
+        }
         i = j;
     }
     mdb_cursor_close(cur);
@@ -367,9 +379,10 @@ static int group_txn_run(MDB_txn *txn, void *arg)
 
 /* Writes the requests in one transaction; if that fails as a whole,
  * each on its own, so that one request's failure is its alone. */
-static void leader_write(rill *r, produce_req *reqs, size_t nmsgs)
+static void leader_write(rill *r, produce_req *reqs, size_t nmsgs,
+                         retain_due *due)
 {
-    group_txn g = {r, reqs, nmsgs, NULL};
+    group_txn g = {r, reqs, nmsgs, NULL, due};
     bool any_written = false;
     g.slots = malloc((nmsgs ? nmsgs : 1) * sizeof *g.slots);
     int rc = g.slots ? 0 : rill_err(RILL_ENOMEM, "out of memory");
@@ -400,6 +413,8 @@ static void leader_write(rill *r, produce_req *reqs, size_t nmsgs)
     free(g.slots);
     if (any_written)
         notify_post(&r->nt);
+    else
+        due->n = 0;
 }
 
 /* Whether q may join a group that starts at first: two requests of one
@@ -418,6 +433,7 @@ static bool may_join(const produce_req *first, const produce_req *q)
 void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
 {
     produce_queue *pq = &r->pq;
+    retain_due due = {.n = 0};
     pthread_mutex_lock(&pq->lock);
     if (pq->tail)
         pq->tail->next = first;
@@ -444,13 +460,20 @@ void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
         end->next = NULL;
         pthread_mutex_unlock(&pq->lock);
 
-        leader_write(r, group, nmsgs);
+        leader_write(r, group, nmsgs, &due);
 
         pthread_mutex_lock(&pq->lock);
         for (produce_req *g = group; g; g = g->next)
             g->done = true;
         pq->leader_active = false;
         pthread_cond_broadcast(&pq->cond);
+        if (due.n) {
+            /* Retention runs after the others were released. */
+            pthread_mutex_unlock(&pq->lock);
+            retain_run_due(r, &due);
+            due.n = 0;
+            pthread_mutex_lock(&pq->lock);
+        }
     }
     pthread_mutex_unlock(&pq->lock);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "consume.h"
+#include "retain.h"
 #include "error.h"
 #include "rill_int.h"
 #include "topic.h"
@@ -93,6 +94,7 @@ static void rill_free(rill *r)
  * registry. */
 static void rill_destroy(rill *r)
 {
+    maintain_stop(r);
     producers_destroy_all(r);
     consumers_free_all(r);
     notify_close(&r->nt);
@@ -122,7 +124,9 @@ static int rill_create(rill **out, const char *dir, const rill_options *o)
         return rc;
     }
     notify_open(&r->nt, dir, o->file_mode, o->read_only);
-    if (!o->read_only && (rc = topic_purge_pending(&r->env))) {
+    if (!rc)
+        rc = maintain_start(r, o->read_only ? 0 : o->maintain_interval_ms);
+    if (rc || (!o->read_only && (rc = topic_purge_pending(&r->env)))) {
         rill_destroy(r); /* the registry lock is held: not rill_close */
         return rc;
     }

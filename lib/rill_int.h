@@ -19,6 +19,16 @@ typedef struct sticky_slot {
     size_t bytes;
 } sticky_slot;
 
+#define RETAIN_SLOTS 256
+
+/* When a partition's retention last ran in this process (retain.c). */
+typedef struct retain_slot {
+    uint32_t tid;
+    int32_t partition;
+    int64_t bytes;   /* written since */
+    int64_t next_ms; /* when time retention is due */
+} retain_slot;
+
 struct rill {
     rill_env env;
     notify nt;
@@ -31,9 +41,17 @@ struct rill {
     struct rill_consumer *consumers; /* open and closed ones */
     struct rill_producer *producers;
 
-    pthread_mutex_t sticky_lock;
+    pthread_mutex_t sticky_lock; /* also guards retain */
     sticky_slot sticky[STICKY_SLOTS];
+    retain_slot retain[RETAIN_SLOTS];
     uint64_t rng;
+
+    /* The opt-in maintenance thread. */
+    pthread_t maint_thread;
+    pthread_mutex_t maint_lock;
+    pthread_cond_t maint_cond;
+    unsigned maint_interval_ms;
+    bool maint_running, maint_stop;
 };
 
 /* The checks at the top of every public call on r: r is not NULL and
