@@ -486,6 +486,14 @@ int rill_txn_produce(rill_txn *t, const rill_message *m, rill_position *out);
  * group_id and belong to the same directory. */
 int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c);
 
+/* Commits, within the transaction, explicit offsets (the next offset to
+ * read) for c's group, fenced as rill_commit_offsets is: a subscribed
+ * member may commit only partitions it owns (else the transaction is
+ * doomed with RILL_EFENCED). For moving one failed record to a retry
+ * topic and committing past it atomically. */
+int rill_txn_commit_offsets(rill_txn *t, rill_consumer *c,
+                            const rill_topic_partition *tps, size_t n);
+
 /* The application's table: keys of 1 byte up to LMDB's maximum key size
  * (511 bytes), values up to RILL_RECORD_BYTES_MAX. get's *v points into
  * the database and stays valid until the next call on t.

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "produce.h"
 #include "rill_int.h"
+#include "topic.h"
 
 #define TXN_MAGIC 0x52545854u /* "RTXT" */
 
@@ -236,6 +237,60 @@ RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
         return doom(t, rc); /* a fenced consumer fails the whole txn */
     }
     tc[t->nconsumers++] = (txn_consumer){c, tps, n};
+    return 0;
+}
+
+RILL_API int rill_txn_commit_offsets(rill_txn *t, rill_consumer *c,
+                                     const rill_topic_partition *tps,
+                                     size_t n)
+{
+    int rc = txn_enter(t);
+    if (!rc)
+        rc = consumer_enter(c);
+    if (rc)
+        return rc;
+    if (c->r != t->r)
+        return rill_err(RILL_EINVAL, "the consumer belongs to another "
+                        "directory");
+    if (!c->group_id)
+        return rill_err(RILL_EINVAL, "the consumer has no group_id");
+    if (n && !tps)
+        return rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
+    rill_topic_partition *copy = calloc(n + 1, sizeof *copy);
+    if (!copy)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = topic_name_validate(tps[i].topic)) ||
+            (tps[i].partition < 0 &&
+             (rc = rill_err(RILL_EINVAL, "entry %zu: partition %d is "
+                            "invalid", i, tps[i].partition))) ||
+            (tps[i].offset < 0 &&
+             (rc = rill_err(RILL_EINVAL, "entry %zu: offset %lld is "
+                            "invalid", i, (long long)tps[i].offset)))) {
+            free(copy);
+            return rc;
+        }
+        copy[i] = tps[i];
+        copy[i].topic = consumer_intern(c, tps[i].topic);
+        if (!copy[i].topic) {
+            free(copy);
+            return rill_err(RILL_ENOMEM, "out of memory");
+        }
+    }
+    txn_consumer *tc = realloc(t->consumers,
+                               (t->nconsumers + 1) * sizeof *tc);
+    if (!tc) {
+        free(copy);
+        return rill_err(RILL_ENOMEM, "out of memory");
+    }
+    t->consumers = tc;
+    rc = offsets_commit_fenced(&t->r->env, t->txn, c->group_id,
+                               consumer_member_id(c), copy, n, t->now);
+    if (rc) {
+        free(copy);
+        return doom(t, rc);
+    }
+    tc[t->nconsumers++] = (txn_consumer){c, copy, n};
     return 0;
 }
 
