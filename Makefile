@@ -65,10 +65,11 @@ FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(B)/fuzz/%-replay)
 # A fuzz target of the tool's argument parser links the parser too.
 FUZZ_EXTRA_fuzz_cli_args := tools/args.c
 BENCH_BIN := $(B)/bench/rill-bench
+TORTURE_BIN := $(if $(wildcard test/torture.c),$(B)/test/torture)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(if $(TOOL_SRC),$(B)/rill)
 
-.PHONY: all lib tool test test-run test-bins deps asan tsan check-valgrind bench bench-full \
+.PHONY: all lib tool torture test test-run test-bins deps asan tsan check-valgrind bench bench-full \
         fuzz install uninstall headertest format format-check lint clean examples
 
 all: lib examples tool
@@ -122,6 +123,18 @@ $(B)/test/%: test/%.c $(TEST_SUPPORT) $(STATIC) test/support.h
 	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $< $(TEST_SUPPORT) -o $@ \
 	    $(ALL_LDFLAGS) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
 
+# The torture program: a short run in `make test`, a long one in
+# `make torture`.
+$(B)/test/torture: test/torture.c $(STATIC) $(TOOL_BIN) include/rill.h
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
+
+torture:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory lib $(TORTURE_BIN)
+	$(TORTURE_BIN) --long
+
 # The fuzz targets' inputs replayed by a plain driver, in every test run.
 .SECONDEXPANSION:
 $(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC) $$(FUZZ_EXTRA_$$*)
@@ -137,7 +150,8 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 T ?=
-test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN) $(TOOL_BIN)
+test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN) $(TOOL_BIN) \
+           $(TORTURE_BIN)
 
 test-run: test-bins
 	@B=$(B) T=$(T) sh scripts/run-tests.sh

@@ -39,6 +39,10 @@ if [ -z "$T" ] || [ "$T" = fuzz ]; then
     done
 fi
 
+if { [ -z "$T" ] || [ "$T" = torture ]; } && [ -x "$B/test/torture" ]; then
+    run "torture (short)" $wrap "$B/test/torture" --short
+fi
+
 if [ -z "$T" ] || [ "$T" = cli ]; then
     for s in test/*.sh; do
         [ -f "$s" ] || continue
