@@ -121,7 +121,14 @@ $(B)/test/%: test/%.c $(TEST_SUPPORT) $(STATIC) test/support.h
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $< $(TEST_SUPPORT) -o $@ \
-	    $(ALL_LDFLAGS) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
+	    $(ALL_LDFLAGS) $(TEST_LDFLAGS_$*) $(STATIC) $(CMOCKA_LIBS) $(DEP_LIBS)
+
+# Fault injection: the library's allocations and LMDB's write calls are
+# routed through the test, which fails the Nth one.
+comma := ,
+TEST_LDFLAGS_test_faults := $(addprefix -Wl$(comma)--wrap=,malloc calloc realloc \
+    strdup mdb_put mdb_cursor_put mdb_del mdb_cursor_del mdb_txn_commit \
+    mdb_txn_begin mdb_txn_renew mdb_env_sync)
 
 # The torture program: a short run in `make test`, a long one in
 # `make torture`.
