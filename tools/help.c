@@ -1,0 +1,331 @@
+/*
+ * help.c -- the rill tool's usage texts, one per command, printed by
+ * `rill help [COMMAND]` and `--help`.
+ */
+#include "tool.h"
+
+static const char main_text[] =
+    "NAME\n"
+    "    rill - operate a rill directory: topics, records, consumer groups\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    rill [-d DIR] COMMAND [OPTIONS] [ARGS]\n"
+    "    rill help [COMMAND]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    rill is an embedded event log: Kafka's topics, partitions, offsets\n"
+    "    and consumer groups in a directory that services share. This tool\n"
+    "    does for a rill directory what kafka-topics.sh, the console\n"
+    "    producer and consumer and kafka-consumer-groups.sh do for a Kafka\n"
+    "    cluster, and checks, measures and backs up the directory.\n"
+    "\n"
+    "COMMANDS\n"
+    "    topics create TOPIC --partitions N [settings]   create a topic\n"
+    "    topics list                      list the topics\n"
+    "    topics describe [TOPIC]          partitions, offsets, sizes, config\n"
+    "    topics alter TOPIC [settings]    change settings; others are kept\n"
+    "    topics delete TOPIC              delete a topic and its records\n"
+    "    produce TOPIC                    records from stdin, one per line\n"
+    "    consume TOPIC                    print records\n"
+    "    groups list                      list the consumer groups\n"
+    "    groups describe GROUP            offsets, lag, owners, members\n"
+    "    groups reset-offsets GROUP --to-...   move committed offsets\n"
+    "    groups delete GROUP              delete a group's offsets\n"
+    "    verify [TOPIC]                   check every stored batch\n"
+    "    stats                            file, map, readers, per-topic rates\n"
+    "    backup DEST                      consistent copy while in use\n"
+    "    version                          print the version\n"
+    "\n"
+    "    Run 'rill help COMMAND' or 'rill COMMAND --help' for its options.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -d, --dir DIR   the rill directory (wins over RILL_DIR)\n"
+    "    -h, --help      show help and exit\n"
+    "    -V, --version   print the version and exit\n"
+    "    Options may come before or after the command; '--' ends them.\n"
+    "    A value may follow as the next argument or after '=':\n"
+    "    --partitions 3, --partitions=3.\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    RILL_DIR    the rill directory when -d is not given\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0   success\n"
+    "    1   an error (the message on stderr says what failed), or\n"
+    "        verify found problems\n"
+    "    2   a usage error: unknown command or option, missing or bad\n"
+    "        argument, no directory; nothing was done\n"
+    "\n"
+    "    Commands that only look (list, describe, consume without a group,\n"
+    "    verify, stats, backup) open the directory read-only. Only 'topics\n"
+    "    create' creates a missing directory.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    export RILL_DIR=/var/lib/myapp/events\n"
+    "    rill topics create orders --partitions 3\n"
+    "    printf 'k1:hello\\nk2:world\\n' |\n"
+    "        rill produce orders --key-separator :\n"
+    "    rill consume orders --from-beginning --format '%p/%o %k=%v\\n'\n"
+    "    rill groups describe billing\n";
+
+static const char topics_text[] =
+    "Usage: rill topics COMMAND [OPTIONS]\n"
+    "\n"
+    "    create TOPIC --partitions N [settings]  create a topic\n"
+    "    list [--json]                           list topic names\n"
+    "    describe [TOPIC] [--json]               describe one or every topic\n"
+    "    alter TOPIC [settings] [--if-exists]    change the settings given\n"
+    "    delete TOPIC [--if-exists]              delete a topic\n"
+    "\n"
+    "Run 'rill topics COMMAND --help' for details.\n";
+
+#define TOPIC_SETTINGS                                                         \
+    "    --partitions N          partitions (1..65536); alter may only add\n" \
+    "    --retention-ms MS       keep records this long; -1 forever\n"        \
+    "    --retention-bytes N     per partition; -1 unlimited\n"               \
+    "    --cleanup POLICY        delete, compact or compact,delete\n"         \
+    "    --delete-retention-ms MS  how long a compacted topic keeps\n"        \
+    "                            tombstones (default a day)\n"                \
+    "    --retain-groups G,G     retention waits for these groups to\n"       \
+    "                            commit past records ('' for none)\n"         \
+    "    --retain-groups-max-bytes N  per partition: beyond it records go\n"  \
+    "                            anyway (required with --retain-groups)\n"    \
+    "    --compression C         zstd or none\n"                              \
+    "    --compression-level N   zstd level -7..22; 0 zstd's default\n"       \
+    "    --max-record-bytes N    largest record (key+value+headers);\n"       \
+    "                            at most 67108864\n"                          \
+    "    --partitioner P         murmur2 (Kafka's Java client) or crc32\n"    \
+    "                            (librdkafka's consistent)\n"
+
+static const char topics_create_text[] =
+    "Usage: rill topics create TOPIC --partitions N [settings]\n"
+    "\n"
+    "Creates TOPIC (1..249 characters of [A-Za-z0-9._-]). A missing\n"
+    "directory is created. Defaults: retention forever, cleanup delete,\n"
+    "no compression, 1 MiB records, murmur2.\n"
+    "\n"
+    "Settings:\n" TOPIC_SETTINGS
+    "\n"
+    "Options:\n"
+    "    --if-not-exists         succeed if the topic exists already\n"
+    "    -d, --dir DIR           the rill directory (else RILL_DIR)\n"
+    "\n"
+    "Example:\n"
+    "    rill topics create orders --partitions 3 --compression zstd\n";
+
+static const char topics_list_text[] =
+    "Usage: rill topics list [--json]\n"
+    "\n"
+    "Prints the topic names, one per line, in byte order; with --json, a\n"
+    "JSON array of names.\n";
+
+static const char topics_describe_text[] =
+    "Usage: rill topics describe [TOPIC] [--json]\n"
+    "\n"
+    "Shows a topic's settings and, per partition, its first and next\n"
+    "offsets, records, batches and stored bytes. Without TOPIC, every\n"
+    "topic. With --json, a JSON array with one object per topic:\n"
+    "name, partition_count, created_ms, config{...}, partitions[...].\n";
+
+static const char topics_alter_text[] =
+    "Usage: rill topics alter TOPIC [settings] [--if-exists]\n"
+    "\n"
+    "Changes the settings given and keeps every other one. Partitions may\n"
+    "only grow; new partitions start empty, and keyed records produced\n"
+    "afterwards may map to other partitions, as in Kafka.\n"
+    "\n"
+    "Settings:\n" TOPIC_SETTINGS
+    "\n"
+    "    --if-exists             succeed if the topic does not exist\n";
+
+static const char topics_delete_text[] =
+    "Usage: rill topics delete TOPIC [--if-exists]\n"
+    "\n"
+    "Deletes TOPIC, its records and every group's offsets for it.\n"
+    "\n"
+    "    --if-exists             succeed if the topic does not exist\n";
+
+static const char produce_text[] =
+    "Usage: rill produce TOPIC [OPTIONS] < lines\n"
+    "       rill produce TOPIC --file PATH [--key KEY] [OPTIONS]\n"
+    "\n"
+    "Appends one record per line of stdin (the newline is not part of\n"
+    "it; an empty line is an empty value). Lines are written in chunks of\n"
+    "up to 1000 records, each chunk atomically and in order. With\n"
+    "--file, the whole file (- for stdin) is one record's value, byte for\n"
+    "byte. Keyed records go to partition murmur2(key) (or crc32) like\n"
+    "Kafka's clients; records without a key are spread.\n"
+    "\n"
+    "Options:\n"
+    "    --key-separator SEP   the part of a line before the first SEP is\n"
+    "                          the key, the rest the value; a line without\n"
+    "                          SEP is an error (earlier lines are kept)\n"
+    "    --key KEY             the key of every record\n"
+    "    --header KEY=VALUE    a header on every record; repeatable\n"
+    "    -p, --partition N     write to partition N instead\n"
+    "    --sync MODE           always (fsync each chunk; the default),\n"
+    "                          interval or none, for this process\n"
+    "    --file PATH           send PATH as one binary value\n"
+    "    -v, --verbose         print 'partition P offset O' per record\n"
+    "\n"
+    "Progress is shown on stderr when it is a terminal.\n"
+    "\n"
+    "Example:\n"
+    "    printf 'u1:login\\nu2:logout\\n' |\n"
+    "        rill produce events --key-separator : --header src=web -v\n";
+
+static const char consume_text[] =
+    "Usage: rill consume TOPIC [OPTIONS]\n"
+    "\n"
+    "Prints records of TOPIC, one format per record. Without --group it\n"
+    "reads every partition (or the one given) from the end: only new\n"
+    "records, unless --from-beginning or --offset. With --group it joins\n"
+    "the group like any consumer: partitions are shared with the group's\n"
+    "other members, reading starts at the group's committed offsets, and\n"
+    "offsets are committed every 5 s and when it stops. It stops after\n"
+    "--max records, after --timeout-ms without records (1000 ms by\n"
+    "default; never with --follow), or on SIGINT or SIGTERM.\n"
+    "\n"
+    "Options:\n"
+    "    --from-beginning      start at the first record (with --group: for\n"
+    "                          partitions without a committed offset)\n"
+    "    --offset N            start at offset N (kept within the log), or\n"
+    "                          earliest or latest\n"
+    "    -p, --partition N     only partition N\n"
+    "    -g, --group GROUP     consume as a member of GROUP\n"
+    "    --client-id ID        the member's client id (rill-consume)\n"
+    "    -n, --max N           stop after N records\n"
+    "    -f, --follow          keep waiting for records until interrupted\n"
+    "    --timeout-ms MS       stop after MS without records\n"
+    "    --format FMT          how to print a record (default '%v\\n')\n"
+    "    --escape              print keys, values and header values with\n"
+    "                          C escapes: \\n \\t \\r \\\\, and \\xHH for\n"
+    "                          other control bytes and invalid UTF-8\n"
+    "    --base64              print keys, values and header values in\n"
+    "                          base64\n"
+    "    --null TEXT           print TEXT for a missing key or value\n"
+    "                          (default: nothing)\n"
+    "\n"
+    "Without --escape or --base64 bytes are printed as they are, so\n"
+    "--format %v with one record gives back a file sent with --file.\n"
+    "\n"
+    "Format:\n"
+    "    %k key       %v value     %h headers as k=v,k=v\n"
+    "    %p partition %o offset    %t timestamp (ms since the epoch)\n"
+    "    %T topic     %K key length, %V value length (-1 when missing)\n"
+    "    %% a percent sign; \\n \\t \\r \\0 \\\\ the usual characters\n"
+    "\n"
+    "Examples:\n"
+    "    rill consume orders --from-beginning --format '%k\\t%v\\n'\n"
+    "    rill consume orders --group billing --follow\n"
+    "    rill consume orders --partition 2 --offset 100 --max 10 --escape\n";
+
+static const char groups_text[] =
+    "Usage: rill groups COMMAND [OPTIONS]\n"
+    "\n"
+    "    list [--json]                  list the groups\n"
+    "    describe GROUP [--json]        offsets, lag, owners and members\n"
+    "    reset-offsets GROUP --to-... [--topic T] [--execute]\n"
+    "                                   move the committed offsets\n"
+    "    delete GROUP                   delete the group and its offsets\n"
+    "\n"
+    "Run 'rill groups COMMAND --help' for details.\n";
+
+static const char groups_list_text[] =
+    "Usage: rill groups list [--json]\n"
+    "\n"
+    "Prints the groups that have members or committed offsets, sorted.\n";
+
+static const char groups_describe_text[] =
+    "Usage: rill groups describe GROUP [--json]\n"
+    "\n"
+    "Prints, per partition, the committed offset (CURRENT-OFFSET, '-' when\n"
+    "none), the end of the log, the lag and the owning member, then the\n"
+    "members: client id, pid, whether it is alive (its process holds its\n"
+    "lock), its last poll and its partitions.\n";
+
+static const char groups_reset_text[] =
+    "Usage: rill groups reset-offsets GROUP TARGET [--topic TOPIC]\n"
+    "                                 [--dry-run | --execute]\n"
+    "\n"
+    "Sets GROUP's committed offsets for every partition of TOPIC, or of\n"
+    "each topic the group has offsets for. Without --execute it only\n"
+    "prints what would change. The group must have no live member: stop\n"
+    "its consumers first (otherwise the reset is refused, exit 1).\n"
+    "\n"
+    "Target (one of):\n"
+    "    --to-earliest         the first offset in the log\n"
+    "    --to-latest           the end: skip everything\n"
+    "    --to-datetime TIME    the first record at or after TIME, ISO 8601\n"
+    "                          (2024-05-01T12:00:00Z, +02:00 zones; UTC\n"
+    "                          when no zone) or milliseconds since the epoch\n"
+    "    --to-offset N         offset N, kept within each log\n"
+    "\n"
+    "Options:\n"
+    "    -t, --topic TOPIC     only this topic\n"
+    "    --execute             reset for real\n"
+    "    --dry-run             only print (the default)\n";
+
+static const char groups_delete_text[] =
+    "Usage: rill groups delete GROUP\n"
+    "\n"
+    "Deletes GROUP's state and committed offsets. Refused while a member\n"
+    "is alive.\n";
+
+static const char verify_text[] =
+    "Usage: rill verify [TOPIC]\n"
+    "\n"
+    "Reads every stored batch of TOPIC (or of every topic) and checks its\n"
+    "CRC, lengths, records, and that offsets follow on. Each problem is\n"
+    "printed as 'topic/partition offset: message', then a summary line.\n"
+    "Exit status 1 when a problem was found. Runs alongside producers and\n"
+    "consumers. Progress is shown on stderr when it is a terminal.\n";
+
+static const char stats_text[] =
+    "Usage: rill stats [--json]\n"
+    "\n"
+    "Prints the directory's file size, map size, page size, pages used\n"
+    "and free, reader slots, and per topic its partitions, records, bytes\n"
+    "and the records written in the last 60 s, per second.\n";
+
+static const char backup_text[] =
+    "Usage: rill backup DEST [--no-compact]\n"
+    "\n"
+    "Copies the directory into DEST (which must not exist), consistently,\n"
+    "while other processes go on writing. The copy is compacted (free\n"
+    "pages left out) unless --no-compact; to shrink a directory, back it\n"
+    "up, stop its users, and put the copy in its place. Progress is shown\n"
+    "on stderr when it is a terminal.\n";
+
+static const char version_text[] =
+    "Usage: rill version\n"
+    "\n"
+    "Prints the library's version.\n";
+
+const char *help_text(int command)
+{
+    static const char *const texts[CLI_NCOMMANDS] = {
+        [CLI_MAIN] = main_text,
+        [CLI_HELP] = main_text,
+        [CLI_VERSION] = version_text,
+        [CLI_TOPICS] = topics_text,
+        [CLI_TOPICS_CREATE] = topics_create_text,
+        [CLI_TOPICS_LIST] = topics_list_text,
+        [CLI_TOPICS_DESCRIBE] = topics_describe_text,
+        [CLI_TOPICS_ALTER] = topics_alter_text,
+        [CLI_TOPICS_DELETE] = topics_delete_text,
+        [CLI_PRODUCE] = produce_text,
+        [CLI_CONSUME] = consume_text,
+        [CLI_GROUPS] = groups_text,
+        [CLI_GROUPS_LIST] = groups_list_text,
+        [CLI_GROUPS_DESCRIBE] = groups_describe_text,
+        [CLI_GROUPS_RESET] = groups_reset_text,
+        [CLI_GROUPS_DELETE] = groups_delete_text,
+        [CLI_VERIFY] = verify_text,
+        [CLI_STATS] = stats_text,
+        [CLI_BACKUP] = backup_text,
+    };
+    if (command < 0 || command >= CLI_NCOMMANDS || !texts[command])
+        return main_text;
+    return texts[command];
+}
