@@ -254,6 +254,17 @@ void summarize(const sys_reps *s, bench_row *row);
 double now_s(void);
 uint64_t now_ns(void);
 
+/* The work of other processes on the machine during a stretch of the
+ * run: the processors' busy time (/proc/stat) less this process's and
+ * its children's. load_other gives it in processors kept busy on
+ * average since load_mark (NAN if unknown); a benchmark on a machine
+ * that is not otherwise idle measures that too. */
+typedef struct load_since {
+    double t, busy, own;
+} load_since;
+void load_mark(load_since *l);
+double load_other(const load_since *l);
+
 /* The deterministic value bytes: value i of size n. The pool is built
  * once (bench_values_init) and shared by every system, so all write the
  * same bytes. */

@@ -517,18 +517,21 @@ int main(int argc, char **argv)
     bench_values_init(max_value);
     report_machine(&cfg);
 
-    double t0 = now_s();
+    load_since all;
+    load_mark(&all);
     for (size_t i = 0; !rc && i < bench_workload_count; i++) {
         const bench_workload *w = &bench_workloads[i];
+        load_since lw;
         if (!selected(&cfg, w->name))
             continue;
-        double tw = now_s();
+        load_mark(&lw);
         progress("%s: %s", w->name, w->about);
         rc = w->run(&cfg, &rows);
-        progress("%s: %s in %.1f s", w->name, rc ? "failed" : "done",
-                 now_s() - tw);
+        progress("%s: %s in %.1f s; other processes kept %.2f processors "
+                 "busy", w->name, rc ? "failed" : "done", now_s() - lw.t,
+                 load_other(&lw));
     }
-    double elapsed = now_s() - t0;
+    double elapsed = now_s() - all.t, other = load_other(&all);
     remove_run_dir(&cfg, created_base);
 
     if (rows.n) {
@@ -538,7 +541,8 @@ int main(int argc, char **argv)
         else
             rc = -1;
     }
-    printf("elapsed: %.1f s\n", elapsed);
+    printf("elapsed: %.1f s; other processes kept %.2f processors busy on "
+           "average\n", elapsed, other);
     free(rows.v);
     bench_values_free();
     if (rc)

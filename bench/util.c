@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,55 @@ uint64_t now_ns(void)
 double now_s(void)
 {
     return (double)now_ns() / 1e9;
+}
+
+/* ---- the load of other processes ---- */
+
+/* Seconds the machine's processors spent busy (user, nice, system, irq,
+ * softirq: not idle, not waiting for I/O, not stolen by a hypervisor). */
+static double machine_busy_s(void)
+{
+    unsigned long long v[7] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return NAN;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6]);
+    fclose(f);
+    if (n != 7)
+        return NAN;
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) /
+           (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Seconds of processor time this process and its reaped children used. */
+static double own_cpu_s(void)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    double s = 0;
+    const struct rusage *r[2] = {&self, &kids};
+    for (int i = 0; i < 2; i++)
+        s += (double)r[i]->ru_utime.tv_sec + r[i]->ru_utime.tv_usec / 1e6 +
+             (double)r[i]->ru_stime.tv_sec + r[i]->ru_stime.tv_usec / 1e6;
+    return s;
+}
+
+void load_mark(load_since *l)
+{
+    l->t = now_s();
+    l->busy = machine_busy_s();
+    l->own = own_cpu_s();
+}
+
+double load_other(const load_since *l)
+{
+    double dt = now_s() - l->t;
+    double other = (machine_busy_s() - l->busy) - (own_cpu_s() - l->own);
+    if (isnan(other) || dt <= 0)
+        return NAN;
+    return other > 0 ? other / dt : 0;
 }
 
 /* ---- values ---- */
