@@ -145,6 +145,9 @@ typedef struct rill_options {
     void *clock_opaque;
     unsigned maintain_interval_ms; /* > 0: a thread of this handle runs
                                       rill_maintain at this interval */
+    unsigned max_readers; /* LMDB reader slots shared by every process of
+                             the directory: 0 = 1022; the first opener
+                             decides */
 } rill_options;
 
 /* Fills *o with the defaults above. Thread safety: safe. */
@@ -163,6 +166,10 @@ void rill_options_init(rill_options *o);
  * or bind mount of the same file) returns the same handle with a reference
  * added: each rill_open needs its rill_close. Its options must then match
  * (sync, read_only), or the call fails with RILL_EBUSY.
+ *
+ * A directory (or data file) that every user may write to is refused
+ * (RILL_EPERM): the file system is rill's access control. One owned by
+ * another user opens, with a warning through the log callback.
  *
  * Errors: RILL_EINVAL (NULL out or dir, bad option, network file system),
  * RILL_ENOTFOUND (read_only and no rill directory there), RILL_EVERSION
@@ -218,6 +225,9 @@ enum rill_partitioner {
  * Retention runs inside writes to the partition (amortised, a bounded
  * amount each time), in rill_maintain, and in the maintenance thread of
  * rill_options.maintain_interval_ms; compaction in the latter two. */
+/* A zeroed field means its default (so a zeroed struct is a valid
+ * configuration): a retention of 0 is "forever", not "nothing"; ask for 1
+ * to keep as little as possible. */
 typedef struct rill_topic_config {
     int32_t partitions;         /* default 1; 1..RILL_PARTITIONS_MAX */
     int64_t retention_ms;       /* -1 = keep forever (default) */

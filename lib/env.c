@@ -55,7 +55,7 @@
 #define DEFAULT_MAP_INITIAL ((size_t)1 << 30)
 #define DEFAULT_MAP_MAX ((size_t)64 << 30)
 #define MAP_MIN ((size_t)1 << 20)
-#define MAX_READERS 1022
+#define DEFAULT_MAX_READERS 1022
 #define READER_CHECK_INTERVAL_MS 5000
 
 static atomic_uint fork_generation;
@@ -121,8 +121,8 @@ int env_mdb_err(rill_env *e, int rc, const char *what)
                         "outcome is unknown and the handle must be reopened",
                         what, mdb_strerror(rc));
     case MDB_READERS_FULL:
-        return rill_err(RILL_EBUSY, "%s: all %d reader slots are in use",
-                        what, MAX_READERS);
+        return rill_err(RILL_EBUSY, "%s: all %u reader slots are in use "
+                        "(max_readers)", what, e->max_readers);
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
         return rill_err(RILL_ECORRUPT, "%s: %s", what, mdb_strerror(rc));
@@ -172,13 +172,34 @@ static unsigned dir_mode(unsigned file_mode)
     return file_mode | ((file_mode & 0444) >> 2);
 }
 
-static int prepare_dir(const char *dir, unsigned mode, bool read_only)
+/* The file system is rill's access control: a directory anyone may write
+ * to lets anyone replace the log, so it is refused (as ssh refuses such a
+ * home); one owned by another user is fine for sharing through a group
+ * (file_mode 0660) and only noted. */
+static int check_owner_and_mode(rill_env *e, const char *what,
+                                const struct stat *st)
+{
+    if ((st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX))
+        return rill_err(RILL_EPERM, "'%s' is writable by every user; refusing "
+                        "it (chmod o-w)", what);
+    if (st->st_uid != geteuid())
+        env_log(e, RILL_LOG_WARN, "'%s' belongs to uid %u, not to this "
+                "process (uid %u): shared through its group?", what,
+                (unsigned)st->st_uid, (unsigned)geteuid());
+    return 0;
+}
+
+static int prepare_dir(rill_env *e, const char *dir, unsigned mode,
+                       bool read_only)
 {
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return rill_err(RILL_EINVAL, "'%s' exists and is not a directory",
                             dir);
+        int rc = check_owner_and_mode(e, dir, &st);
+        if (rc)
+            return rc;
     } else if (errno != ENOENT) {
         return rill_err_errno(errno, "cannot stat", dir);
     } else if (read_only) {
@@ -349,6 +370,9 @@ static int validate_options(const rill_options *o)
     if (o->map_size_max && o->map_size_max < MAP_MIN)
         return rill_err(RILL_EINVAL, "map_size_max %zu is below the minimum "
                         "of %zu", o->map_size_max, MAP_MIN);
+    if (o->max_readers && (o->max_readers < 4 || o->max_readers > 32000))
+        return rill_err(RILL_EINVAL, "max_readers %u is not in 4..32000",
+                        o->max_readers);
     if (o->map_size_initial && o->map_size_initial < MAP_MIN)
         return rill_err(RILL_EINVAL, "map_size_initial %zu is below the "
                         "minimum of %zu", o->map_size_initial, MAP_MIN);
@@ -378,7 +402,7 @@ static int env_configure(rill_env *e, const rill_options *o)
         return env_mdb_err(e, rc, "creating the environment");
     rc = mdb_env_set_maxdbs(e->mdb, 16);
     if (!rc)
-        rc = mdb_env_set_maxreaders(e->mdb, MAX_READERS);
+        rc = mdb_env_set_maxreaders(e->mdb, e->max_readers);
     if (!rc)
         rc = mdb_env_set_mapsize(e->mdb, initial);
     if (rc)
@@ -402,6 +426,11 @@ static int env_open_files(rill_env *e, const char *dir, const rill_options *o)
                (rc = create_file(lock, o->file_mode))) {
         return rc;
     }
+    const char *files[2] = {data, lock};
+    for (int i = 0; i < 2; i++)
+        if (stat(files[i], &st) == 0 &&
+            (rc = check_owner_and_mode(e, files[i], &st)))
+            return rc;
     unsigned flags = MDB_NOTLS;
     if (o->sync != RILL_SYNC_ALWAYS)
         flags |= MDB_NOSYNC;
@@ -453,6 +482,11 @@ int env_open(rill_env *e, const char *dir, const rill_options *o)
     e->sync_interval_ms = o->sync_interval_ms;
     e->read_only = o->read_only != 0;
     e->file_mode = o->file_mode;
+    e->max_readers = o->max_readers ? o->max_readers : DEFAULT_MAX_READERS;
+    /* Pooled read transactions keep their reader slots: a process keeps
+     * at most a sixteenth of the table. */
+    e->rtxn_pool_max = RILL_MAX(1u, RILL_MIN((unsigned)ENV_RTXN_POOL,
+                                             e->max_readers / 16));
 
     int rc = validate_options(o);
     if (rc)
@@ -464,7 +498,7 @@ int env_open(rill_env *e, const char *dir, const rill_options *o)
     pthread_mutex_init(&e->flush_lock, NULL);
     pthread_cond_init(&e->flush_cond, NULL);
 
-    rc = prepare_dir(dir, o->file_mode, e->read_only);
+    rc = prepare_dir(e, dir, o->file_mode, e->read_only);
     if (!rc)
         rc = env_configure(e, o);
     if (!rc)
@@ -496,7 +530,7 @@ void env_close(rill_env *e)
         pthread_mutex_unlock(&e->flush_lock);
         pthread_join(e->flusher, NULL);
     }
-    for (int i = 0; i < e->rtxn_count; i++)
+    for (unsigned i = 0; i < e->rtxn_count; i++)
         mdb_txn_abort(e->rtxn_pool[i]);
     if (e->mdb) {
         if (e->sync_mode != RILL_SYNC_ALWAYS && !e->read_only &&
@@ -599,7 +633,7 @@ void env_read_end(rill_env *e, MDB_txn *txn)
 {
     mdb_txn_reset(txn);
     pthread_mutex_lock(&e->pool_lock);
-    if (e->rtxn_count < ENV_RTXN_POOL) {
+    if (e->rtxn_count < e->rtxn_pool_max) {
         e->rtxn_pool[e->rtxn_count++] = txn;
         txn = NULL;
     }

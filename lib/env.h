@@ -43,7 +43,8 @@ typedef struct rill_env {
 
     pthread_mutex_t pool_lock;
     MDB_txn *rtxn_pool[ENV_RTXN_POOL];
-    int rtxn_count;
+    unsigned rtxn_count, rtxn_pool_max;
+    unsigned max_readers;
 
     size_t map_size;     /* current map size of this process */
     size_t map_size_max;

@@ -254,7 +254,8 @@ RILL_API int rill_group_list(char ***names, size_t *count, rill *r)
         rill_names_free(out, n);
         return rc;
     }
-    qsort(out, n, sizeof *out, names_cmp);
+    if (n)
+        qsort(out, n, sizeof *out, names_cmp);
     *names = out;
     *count = n;
     return 0;

@@ -585,16 +585,20 @@ void retain_note_write(rill *r, const topic_meta *t, int32_t partition,
     pthread_mutex_lock(&r->sticky_lock);
     retain_slot *s = &r->retain[(t->id * 31u + (uint32_t)partition) %
                                 RETAIN_SLOTS];
-    if (s->tid != t->id || s->partition != partition) {
+    /* A partition this process sees first is checked at once, by size or
+     * time: short-lived writers must not leave retention undone. */
+    bool first_sight = s->tid != t->id || s->partition != partition;
+    if (first_sight) {
         s->tid = t->id;
         s->partition = partition;
         s->bytes = 0;
-        s->next_ms = now; /* a partition seen first is checked at once */
+        s->next_ms = now;
     }
     s->bytes += bytes;
     int64_t every_bytes = RILL_MAX(c->retention_bytes / 16, 64 * 1024);
     int64_t every_ms = RILL_MAX(100, RILL_MIN(c->retention_ms / 20, 10000));
-    bool is_due = (c->retention_bytes >= 0 && s->bytes >= every_bytes) ||
+    bool is_due = first_sight ||
+                  (c->retention_bytes >= 0 && s->bytes >= every_bytes) ||
                   (c->retention_ms >= 0 && now >= s->next_ms);
     if (is_due) {
         s->bytes = 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,8 +107,11 @@ pid_t spawn(int (*fn)(void *arg), void *arg)
     pid_t pid = fork();
     if (pid < 0)
         fail_msg("fork: %s", strerror(errno));
-    if (pid == 0)
+    if (pid == 0) {
+        /* A test that fails and exits takes its children with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         _exit(fn(arg));
+    }
     return pid;
 }
 

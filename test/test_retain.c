@@ -138,6 +138,30 @@ static void partitions_stay_within_retention_bytes(void **state)
     rill_topic_info_free(info);
 }
 
+/* Many short-lived writers, each writing little: retention by size still
+ * runs (each process checks a partition the first time it writes it). */
+static void short_lived_writers_trigger_size_retention(void **state)
+{
+    fixture *f = *state;
+    rill_topic_config c;
+    rill_topic_config_init(&c);
+    c.retention_bytes = 1000;
+    ok(rill_topic_create(f->r, "t", &c));
+    rill_close(f->r);
+    f->r = NULL;
+    for (int i = 0; i < 100; i++) {
+        rill *r = open_sync(f->dir, RILL_SYNC_NONE);
+        produce_at(r, "t", 1, 0, 200);
+        rill_close(r);
+    }
+    f->r = open_sync(f->dir, RILL_SYNC_NONE);
+    rill_topic_info *info;
+    ok(rill_topic_describe(&info, f->r, "t"));
+    assert_true(info->partitions[0].bytes <= 1000 + 300);
+    assert_int_equal(info->partitions[0].next_offset, 100);
+    rill_topic_info_free(info);
+}
+
 /* ---- compaction ---- */
 
 enum { KEYS = 1000, UPDATES = 100000 };
@@ -379,6 +403,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(old_batches_leave_by_time),
         T(partitions_stay_within_retention_bytes),
+        T(short_lived_writers_trigger_size_retention),
         T(compaction_keeps_the_latest_value_per_key),
         T(retention_waits_for_named_groups_up_to_the_cap),
         T(readers_never_see_half_deleted_batches),
