@@ -330,10 +330,10 @@ static int group_txn_run(MDB_txn *txn, void *arg)
         }
         if (q->duplicate)
             continue;
-        for (size_t i = 0; i < q->n; i++)
-            g->slots[ns++] = (produce_slot){&q->msgs[i],
-                                            q->out ? &q->out[i] : NULL,
-                                            q->parts[i], (uint32_t)ns};
+        for (size_t i = 0; i < q->n; i++, ns++)
+            g->slots[ns] = (produce_slot){&q->msgs[i],
+                                          q->out ? &q->out[i] : NULL,
+                                          q->parts[i], (uint32_t)ns};
     }
     if (ns == 0)
         return 0;
