@@ -907,7 +907,8 @@ void rill_retrier_destroy(rill_retrier *rt);
  * the header are passed over (and stay in the dead-letter topic, as every
  * record does). *moved (may be NULL) receives the count moved.
  * Errors: RILL_EINVAL (a name too long), RILL_ENOTFOUND (dlt_topic, or a
- * record's original topic: nothing of that batch was moved), those of
+ * record's original topic: nothing of that batch was moved), RILL_EBUSY
+ * (another redrive of dlt_topic held partitions for 3 s), those of
  * rill_poll and rill_txn_commit. Thread safety: safe. */
 int rill_dlt_redrive(size_t *moved, rill *r, const char *dlt_topic,
                      size_t max);

@@ -40,6 +40,7 @@
 #define ERRMSG_MAX 512
 #define HEADROOM_BYTES 4096
 #define REDRIVE_SUFFIX "-redrive"
+#define REDRIVE_WAIT_MS 3000
 
 /* A retry partition paused until its head record is due. */
 typedef struct waiting {
@@ -698,11 +699,23 @@ static int redrive_batch(rill *r, rill_consumer *c, const rill_record *recs,
     return rc;
 }
 
+/* Whether c holds all n partitions of its topic. */
+static bool holds_all(rill_consumer *c, int32_t n)
+{
+    rill_topic_partition *tps;
+    size_t k;
+    if (rill_assignment(&tps, &k, c))
+        return false;
+    rill_tps_free(tps, k);
+    return k == (size_t)n;
+}
+
 RILL_API int rill_dlt_redrive(size_t *moved, rill *r, const char *dlt_topic,
                               size_t max)
 {
     size_t dummy, left = max ? max : SIZE_MAX;
     char group[RILL_TOPIC_NAME_MAX + sizeof REDRIVE_SUFFIX];
+    rill_topic_info *info;
     if (!moved)
         moved = &dummy;
     *moved = 0;
@@ -712,10 +725,11 @@ RILL_API int rill_dlt_redrive(size_t *moved, rill *r, const char *dlt_topic,
         return rill_err(RILL_EINVAL, "the group name '%s%s' would be longer "
                         "than 249 bytes", dlt_topic, REDRIVE_SUFFIX);
     snprintf(group, sizeof group, "%s%s", dlt_topic, REDRIVE_SUFFIX);
-    int64_t first, next;
-    int rc = rill_watermarks(&first, &next, r, dlt_topic, 0);
+    int rc = rill_topic_describe(&info, r, dlt_topic);
     if (rc)
         return rc;
+    int32_t parts = (int32_t)info->partition_count;
+    rill_topic_info_free(info);
     rill_consumer_options o;
     rill_consumer_options_init(&o);
     o.group_id = group;
@@ -726,11 +740,26 @@ RILL_API int rill_dlt_redrive(size_t *moved, rill *r, const char *dlt_topic,
     if ((rc = rill_consumer_new(&c, r, &o)))
         return rc;
     rc = rill_subscribe(c, &dlt_topic, 1);
+    /* Done when it holds every partition and reads nothing more; a
+     * partition still held by another member (a crashed one is removed
+     * within a second) is waited for a while. */
+    int64_t give_up = rill_monotonic_ms() + REDRIVE_WAIT_MS;
     while (!rc && left > 0) {
         const rill_record *recs;
         size_t n;
-        if ((rc = rill_poll(c, 0, &recs, &n)) || n == 0)
+        bool all = holds_all(c, parts);
+        if ((rc = rill_poll(c, all ? 0 : 100, &recs, &n)))
             break;
+        if (n == 0 && all)
+            break;
+        if (n == 0 && rill_monotonic_ms() > give_up) {
+            rc = rill_err(RILL_EBUSY, "another member of group '%s' holds "
+                          "partitions of '%s' (is a redrive running?)", group,
+                          dlt_topic);
+            break;
+        }
+        if (n == 0)
+            continue;
         rc = redrive_batch(r, c, recs, RILL_MIN(n, left), moved);
         left -= RILL_MIN(n, left);
     }

@@ -389,8 +389,8 @@ static void fill_dlt(rfix *f, int n)
 }
 
 typedef struct redriven {
-    int seen[1000];
-    int32_t partition[1000];
+    int seen[4000];
+    int32_t partition[4000];
 } redriven;
 
 static void check_redriven(const rill_record *rec, void *arg)
@@ -398,7 +398,7 @@ static void check_redriven(const rill_record *rec, void *arg)
     redriven *r = arg;
     int i;
     assert_int_equal(sscanf((const char *)rec->key, "dead-%d", &i), 1);
-    assert_true(i >= 0 && i < 1000);
+    assert_true(i >= 0 && i < 4000);
     if (r->seen[i]++)
         assert_int_equal(r->partition[i], rec->partition);
     r->partition[i] = rec->partition;
@@ -448,6 +448,200 @@ static void redrive_moves_dead_letters_back_once(void **state)
     fails(RILL_ENOTFOUND, rill_dlt_redrive(&moved, f->r, "nope.dlt", 0));
 }
 
+/* ---- killed at random moments ---- */
+
+enum { ROUNDS = 6, PER_ROUND = 1500, JOBS = ROUNDS * PER_ROUND };
+
+/* Time runs a hundred times faster than the wall clock, so the children's
+ * retries come due within milliseconds without anyone sleeping. */
+static int64_t fast_clock(void *opaque)
+{
+    (void)opaque;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) * 100;
+}
+
+/* A process running a retrier until it was idle for idle_polls rounds
+ * with nothing waiting. */
+static int retrier_main(void *arg)
+{
+    const char *dir = ((const char **)arg)[0];
+    int idle_polls = atoi(((const char **)arg)[1]);
+    rill_options o;
+    rill_options_init(&o);
+    o.sync = RILL_SYNC_NONE;
+    o.clock = fast_clock;
+    rill *r;
+    rill_retrier *rt;
+    if (rill_open(&r, dir, &o) ||
+        rill_retrier_new(&rt, r, "workers", "jobs", NULL, handler, NULL))
+        return 1;
+    for (int idle = 0; idle < idle_polls;) {
+        size_t h;
+        rill_retry_stats st;
+        if (rill_retrier_poll(rt, 20, &h))
+            return 2;
+        rill_retrier_stats(&st, rt);
+        idle = h || st.waiting ? 0 : idle + 1;
+    }
+    rill_retrier_destroy(rt);
+    rill_close(r);
+    return 0;
+}
+
+static int64_t group_lag(rill *r, const char *group)
+{
+    rill_group_info *g;
+    int64_t lag = -1;
+    if (rill_group_describe(&g, r, group) == 0) {
+        lag = 0;
+        for (size_t i = 0; i < g->partition_count; i++)
+            lag += g->partitions[i].lag;
+        rill_group_info_free(g);
+    }
+    return lag;
+}
+
+typedef struct key_counts {
+    int n[JOBS];
+    int bad_attempts;
+} key_counts;
+
+static void count_key(const rill_record *rec, void *arg)
+{
+    key_counts *k = arg;
+    int i;
+    assert_int_equal(sscanf((const char *)rec->key, "job-%d", &i), 1);
+    assert_true(i >= 0 && i < JOBS);
+    k->n[i]++;
+    const void *v;
+    size_t len;
+    if (rill_record_header(&v, &len, rec, "rill-retry-attempts") == 0 &&
+        !memcmp(rec->topic, "jobs.dlt", 8) && (len != 1 || *(char *)v != '3'))
+        k->bad_attempts++;
+}
+
+/* How often each job's key is in topic. */
+static key_counts *keys_in(rill *r, const char *topic)
+{
+    key_counts *k = calloc(1, sizeof *k);
+    for (int32_t p = 0; p < 3; p++)
+        read_partition(r, topic, p, 0, SIZE_MAX, count_key, k);
+    return k;
+}
+
+static void produce_jobs(rill *r, int from, int n)
+{
+    static const char *const kinds[] = {"always", "fail-1", "ok"};
+    for (int i = from; i < from + n;) {
+        char key[100][16];
+        rill_message m[100];
+        for (int j = 0; j < 100; j++, i++) {
+            snprintf(key[j], sizeof key[j], "job-%d", i);
+            m[j] = (rill_message){.topic = "jobs",
+                                  .partition = RILL_PARTITION_ANY,
+                                  .key = key[j], .key_len = strlen(key[j]),
+                                  .value = kinds[i % 3],
+                                  .value_len = strlen(kinds[i % 3])};
+        }
+        ok(rill_produce_batch(r, m, 100, NULL));
+    }
+}
+
+static void killed_retriers_move_each_failure_exactly_once(void **state)
+{
+    rfix *f = *state;
+    topic_new(f->r, "jobs", 3);
+    uint64_t seed = 7;
+    int mid_work = 0;
+    int64_t before = 0;
+    const char *busy[] = {f->dir, "1000000"}, *finish[] = {f->dir, "25"};
+    for (int round = 0; round < ROUNDS; round++) {
+        produce_jobs(f->r, round * PER_ROUND, PER_ROUND);
+        /* Two at a time in odd rounds, sharing the partitions. */
+        pid_t a = spawn(retrier_main, busy);
+        pid_t b = round % 2 ? spawn(retrier_main, busy) : -1;
+        struct timespec ts = {0, (long)(10 + next_random(&seed) % 60) * 1000000};
+        nanosleep(&ts, NULL);
+        kill(a, SIGKILL);
+        assert_int_equal(wait_child(a), 128 + SIGKILL);
+        if (b > 0) {
+            nanosleep(&ts, NULL);
+            kill(b, SIGKILL);
+            assert_int_equal(wait_child(b), 128 + SIGKILL);
+        }
+        /* Killed with work done and work left. */
+        int64_t lag = group_lag(f->r, "workers");
+        int64_t moved = count(f->r, "jobs.retry-1");
+        mid_work += lag > 0 && moved > before;
+        before = moved;
+    }
+    printf("# %d of %d kills came mid-work\n", mid_work, ROUNDS);
+    assert_true(mid_work > 0);
+    /* Finish; a run that ended before the group settled runs again. */
+    for (int i = 0; i < 5 && group_lag(f->r, "workers") != 0; i++)
+        assert_int_equal(wait_child(spawn(retrier_main, finish)), 0);
+    assert_int_equal(group_lag(f->r, "workers"), 0);
+
+    key_counts *r1 = keys_in(f->r, "jobs.retry-1");
+    key_counts *r2 = keys_in(f->r, "jobs.retry-2");
+    key_counts *dlt = keys_in(f->r, "jobs.dlt");
+    for (int i = 0; i < JOBS; i++) {
+        int w1 = i % 3 != 2, w2 = i % 3 == 0;
+        if (r1->n[i] != w1 || r2->n[i] != w2 || dlt->n[i] != w2)
+            fail_msg("job-%d (%s): retry-1 %d, retry-2 %d, dlt %d times", i,
+                     i % 3 == 0 ? "always fails" : i % 3 ? "ok" : "fails once",
+                     r1->n[i], r2->n[i], dlt->n[i]);
+    }
+    assert_int_equal(dlt->bad_attempts, 0);
+    assert_int_equal(count(f->r, "jobs.retry-1"), JOBS / 3 * 2);
+    assert_int_equal(count(f->r, "jobs.dlt"), JOBS / 3);
+    free(r1);
+    free(r2);
+    free(dlt);
+}
+
+/* Redrives in steps of 50 until nothing is left. */
+static int redrive_main(void *arg)
+{
+    rill *r = open_sync(arg, RILL_SYNC_NONE);
+    size_t moved;
+    do
+        if (rill_dlt_redrive(&moved, r, "jobs.dlt", 50))
+            return 1;
+    while (moved);
+    rill_close(r);
+    return 0;
+}
+
+static void killed_redrives_move_each_dead_letter_once(void **state)
+{
+    rfix *f = *state;
+    fill_dlt(f, 4000);
+    uint64_t seed = 11;
+    int mid_work = 0;
+    for (int i = 0; i < 4; i++) {
+        /* Once it has started moving, at a random moment. */
+        int64_t start = count(f->r, "jobs");
+        pid_t pid = spawn(redrive_main, f->dir);
+        struct timespec tick = {0, 200000};
+        for (int t = 0; t < 10000 && count(f->r, "jobs") == start; t++)
+            nanosleep(&tick, NULL);
+        struct timespec ts = {0, (long)(next_random(&seed) % 4000) * 1000};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        wait_child(pid);
+        int64_t n = count(f->r, "jobs");
+        mid_work += n > 4000 && n < 8000;
+    }
+    printf("# %d of 4 kills came mid-redrive\n", mid_work);
+    assert_true(mid_work > 0);
+    assert_int_equal(wait_child(spawn(redrive_main, f->dir)), 0);
+    assert_int_equal(count(f->r, "jobs"), 8000);
+    check_jobs_redriven(f->r, 4000);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, rfix_setup, rfix_teardown)
@@ -459,6 +653,8 @@ int main(void)
         T(not_retryable_codes_go_straight_to_the_dlt),
         T(record_header_finds_the_last),
         T(redrive_moves_dead_letters_back_once),
+        T(killed_retriers_move_each_failure_exactly_once),
+        T(killed_redrives_move_each_dead_letter_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
