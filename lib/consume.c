@@ -509,7 +509,7 @@ static int fetch_partition(rill_consumer *c, MDB_txn *txn, MDB_cursor *cur,
 {
     assigned *a = &c->parts[i];
     topic_meta t;
-    log_bounds b;
+    log_bounds b = {0};
     MDB_val v;
     int64_t base;
     int rc = assigned_topic(c, txn, a, &t);

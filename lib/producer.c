@@ -238,7 +238,7 @@ static void deadline_after_us(struct timespec *ts, int64_t us)
 /* Takes the next batch off the pending list. Lock held. */
 static pentry *take_batch(rill_producer *p, size_t *count)
 {
-    pentry *first = p->pending.head, *e = first, *last = NULL;
+    pentry *first = p->pending.head, *e = first, *last = first;
     size_t bytes = 0, n = 0;
     while (e && (n == 0 || bytes + e->bytes <= p->o.batch_max_bytes)) {
         bytes += e->bytes;

@@ -717,7 +717,7 @@ RILL_API int rill_watermarks(int64_t *first, int64_t *next, rill *r,
     MDB_txn *txn;
     MDB_cursor *cur;
     topic_meta t;
-    log_bounds b;
+    log_bounds b = {0};
     if (!first || !next)
         return rill_err(RILL_EINVAL, "first or next is NULL");
     int rc = rill_enter(r);
