@@ -72,6 +72,17 @@ int consumer_set_assignment(rill_consumer *c, const rill_topic_partition *tps,
  * out of memory. */
 const char *consumer_intern(rill_consumer *c, const char *name);
 
+struct topic_meta;
+/* The topic of an assigned partition as of txn, noticing deletion (for a
+ * consumer assigned by hand, RILL_ENOTFOUND), recreation (a new id: the
+ * old position means nothing) and shrinking below the partition. */
+int consumer_assigned_topic(rill_consumer *c, MDB_txn *txn, assigned *a,
+                            struct topic_meta *t);
+
+/* One fetch and decode (fetch.c): up to max_poll_records records into
+ * c->recs, or none. */
+int consumer_fetch_records(rill_consumer *c, size_t *n);
+
 /* Closes every consumer of r (at rill_close) and frees the shells of the
  * closed ones. */
 void consumers_free_all(rill *r);
