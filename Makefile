@@ -181,22 +181,46 @@ check-valgrind:
 
 # ---- benchmarks ----
 
+# The peers SQLite and Redis (hiredis) are built in when their headers
+# are there (pkg-config, else the header itself); without them the bench
+# still builds and says it skipped them. The flags are kept in a file, so
+# that installing a peer rebuilds the bench.
+bench_have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo pc || \
+    (printf '\043include <$(2)>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo h))
+BENCH_SQLITE := $(call bench_have,sqlite3,sqlite3.h)
+BENCH_HIREDIS := $(call bench_have,hiredis,hiredis/hiredis.h)
+BENCH_FLAGS := $(if $(BENCH_SQLITE),-DHAVE_SQLITE $(call pc,--cflags,sqlite3)) \
+    $(if $(BENCH_HIREDIS),-DHAVE_HIREDIS $(call pc,--cflags,hiredis))
+BENCH_LIBS := $(if $(BENCH_SQLITE),$(or $(call pc,--libs,sqlite3),-lsqlite3)) \
+    $(if $(BENCH_HIREDIS),$(or $(call pc,--libs,hiredis),-lhiredis))
 BENCH_SRC := $(wildcard bench/*.c)
-$(BENCH_BIN): $(BENCH_SRC) $(wildcard bench/*.h) $(STATIC)
+
+$(B)/bench/features: FORCE
+	@mkdir -p $(@D)
+	@echo '$(strip $(BENCH_FLAGS) $(BENCH_LIBS))' | cmp -s - $@ || \
+	    echo '$(strip $(BENCH_FLAGS) $(BENCH_LIBS))' > $@
+
+$(BENCH_BIN): $(BENCH_SRC) $(wildcard bench/*.h) $(STATIC) $(B)/bench/features
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib $(filter %.c,$^) -o $@ $(ALL_LDFLAGS) \
-	    $(STATIC) $(DEP_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(BENCH_FLAGS) -Ilib $(filter %.c,$^) -o $@ \
+	    $(ALL_LDFLAGS) $(STATIC) $(BENCH_LIBS) $(DEP_LIBS) -lm
 
+# The library's packages are needed; the peers' and gnuplot are wanted.
 bench:
 	@sh scripts/deps.sh library
+	@sh scripts/deps.sh --optional bench
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	$(BENCH_BIN) --default
 
 bench-full:
 	@sh scripts/deps.sh library
+	@sh scripts/deps.sh --optional bench
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	$(BENCH_BIN) --full
+
+.PHONY: FORCE
+FORCE:
 
 # ---- fuzzing (clang's libFuzzer) ----
 

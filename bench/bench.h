@@ -7,9 +7,16 @@
  * walks its settings, runs every system on each under the same method
  * (fresh directory, warm-up, repetitions, median) and emits result rows.
  * A system is a table of functions, one per kind of run it can do; a
- * system that lacks one is skipped by that workload. One system is the
- * ceiling of throughput (the others' rows carry their rate over its
- * rate), one the floor of latency (their p99 over its p99).
+ * system that lacks one is skipped by that workload, and one that cannot
+ * run on this machine (a peer built without its library, a server not
+ * installed) says why once and is skipped everywhere. Rows of
+ * throughput carry their rate over rill's at the same settings (rill =
+ * 1.00); one system is the ceiling of throughput (plain LMDB), one the
+ * floor of latency (rows of latency carry their p99 over its p99).
+ *
+ * The peers (work_sqlite.c, work_redis.c, work_file.c) are what users
+ * would pick instead; SQLite and Redis are compiled in only when their
+ * headers are (HAVE_SQLITE, HAVE_HIREDIS from the Makefile).
  *
  * The workloads with several processes (latency, rebalance,
  * group-consume: wl_proc.c) fork their children through proc.c, which
@@ -26,6 +33,9 @@
 /* ---- configuration ---- */
 
 enum bench_sync { BENCH_SYNC_NONE = 0, BENCH_SYNC_ALWAYS = 1 };
+
+/* Value bytes: pseudo-random (incompressible) or JSON-like events. */
+enum bench_payload { PAYLOAD_RANDOM = 0, PAYLOAD_JSON = 1 };
 
 #define BENCH_MAX_SETTINGS 8
 #define BENCH_MAX_ONLY 16
@@ -64,6 +74,29 @@ typedef struct bench_config {
     /* rebalance: rebalance_kills measured kills, after one warm-up. */
     int rebalance_kills;
 
+    /* compress: the produce settings (batches x syncs) that rill runs
+     * with and without zstd on JSON-like values of every value size. */
+    size_t compress_batches[BENCH_MAX_SETTINGS];
+    size_t n_compress_batches;
+    int compress_syncs[BENCH_MAX_SETTINGS];
+    size_t n_compress_syncs;
+
+    /* producers: threads (sync always, single records) in one process,
+     * then processes of one thread; each run lasts parallel_seconds. */
+    int threads[BENCH_MAX_SETTINGS];
+    size_t n_threads;
+    int procs[BENCH_MAX_SETTINGS];
+    size_t n_procs;
+    double parallel_seconds;
+
+    /* steady: retention_bytes per partition; steady_factor times that
+     * volume of values passes through, in batches of steady_batch. */
+    int64_t steady_retention;
+    int steady_factor;
+    size_t steady_batch;
+    size_t steady_values[BENCH_MAX_SETTINGS];
+    size_t n_steady_values;
+
     /* group-consume: a topic of group_partitions partitions holding
      * group_records records, read by groups of 1 .. group_members. */
     uint64_t group_records;
@@ -82,23 +115,40 @@ typedef struct bench_config {
 
 /* ---- a run's outcome, and the rows reported ---- */
 
+/* The latency distribution drawn in latency.png: the latency at each of
+ * these percentiles (util.c). */
+#define CURVE_POINTS 24
+extern const double curve_percentiles[CURVE_POINTS];
+
+/* steady: the run in tenths of the volume written. */
+#define TENTHS 10
+
 typedef struct run_result {
     uint64_t records;
     double seconds;
     double p50_us, p99_us; /* per call; NAN when not measured */
     double p999_us, max_us;
     uint64_t extra; /* group-consume: records delivered twice */
+    uint64_t commits;      /* producers: write transactions committed */
+    uint64_t raw_bytes;    /* compress: value bytes written */
+    uint64_t stored_bytes; /* compress: the partition's stored bytes */
+    double curve_us[CURVE_POINTS]; /* latency: NAN when not measured */
+    double tenth_rate[TENTHS];     /* steady: records/s of each tenth */
+    double tenth_file[TENTHS];     /* steady: data file bytes after it */
 } run_result;
 
-/* Rows of throughput go to one table, rows of latency to another. */
-enum row_kind { ROW_RATE = 0, ROW_LATENCY = 1 };
+/* Rows of throughput go to one table, rows of latency to another, the
+ * tenths of the steady state to a third. */
+enum row_kind { ROW_RATE = 0, ROW_LATENCY = 1, ROW_STEADY = 2 };
 
 typedef struct bench_row {
     int kind; /* enum row_kind */
     char workload[24];
     char system[16];
     int procs;          /* processes taking part; 0 = one */
-    char setting[48];   /* latency rows: the setting, no commas */
+    int threads;        /* writer threads per process; 0 = one */
+    char setting[64];   /* the system's own settings, and what else the
+                           row needs said (compression ratio, ...) */
     const char *unit;   /* latency rows: "us" or "ms" in the table */
     size_t batch;       /* records per call; 0 = not applicable */
     const char *sync;   /* "none", "always" or "-" */
@@ -112,8 +162,15 @@ typedef struct bench_row {
     uint64_t redelivered; /* group-consume: records delivered twice */
     double mbps;        /* value bytes per second / 1e6, at the median */
     double p50_us, p99_us, p999_us, max_us;
-    double ratio; /* rate / the ceiling's rate, or p99 / the floor's p99;
-                     NAN without one */
+    double ratio; /* rate / rill's rate in the row's group (rill = 1),
+                     or p99 / the floor's p99; NAN without one */
+    double commits_per_s;     /* producers; NAN elsewhere */
+    double compression_ratio; /* compress: value bytes / stored bytes */
+    int group;                /* rows compared with each other */
+    int tenth;                /* steady: 1..TENTHS; 0 elsewhere */
+    double file_bytes;        /* steady: the data file after the tenth */
+    double retention_bytes;   /* steady */
+    double curve_us[CURVE_POINTS]; /* latency: the distribution */
 } bench_row;
 
 typedef struct bench_rows {
@@ -132,6 +189,12 @@ typedef struct produce_params {
     size_t value_size;
     uint64_t max_records;
     double time_cap; /* seconds */
+    int payload;     /* enum bench_payload */
+    int compression; /* rill: enum rill_compression */
+    int threads;     /* produce_parallel: writer threads in one process */
+    int procs;       /* produce_parallel: writer processes (one thread) */
+    int64_t retention_bytes; /* steady: the topic's, per partition */
+    uint64_t total_bytes;    /* steady: value bytes to write in all */
 } produce_params;
 
 typedef struct consume_params {
@@ -176,8 +239,16 @@ typedef struct group_params {
 typedef struct bench_system {
     const char *name;
     const char *about;
-    bool ceiling; /* throughput: the reference of the others' ratio */
+    bool ceiling; /* throughput: the upper bound for rill */
     bool latency_floor; /* latency: the reference of the others' ratio */
+    /* The system's own settings for sync none and sync always, and for
+     * reading, as shown in the table. */
+    const char *setting[2];
+    const char *setting_read;
+    /* NULL when the system can run here, else why not (one line). */
+    const char *(*unavailable)(void);
+    /* Versions for the machine description (may be NULL). */
+    void (*version)(char *buf, size_t cap);
     /* Creates a store in the empty directory dir and appends records as
      * p says, timing only the appends. Returns 0 or -1 (message printed). */
     int (*produce)(const produce_params *p, const char *dir, run_result *res);
@@ -187,6 +258,23 @@ typedef struct bench_system {
      * the sum of the values' first bytes. */
     int (*consume)(const consume_params *p, const char *dir, run_result *res,
                    uint64_t *sum);
+    /* After the last consume pass over dir (may be NULL). */
+    void (*consume_finish)(const char *dir);
+    /* Appends single records with p->sync from p->threads threads or
+     * p->procs processes for p->time_cap seconds; res->commits receives
+     * the transactions committed. */
+    int (*produce_parallel)(const produce_params *p, const char *dir,
+                            run_result *res);
+    /* The asynchronous producer: records sent one by one, timed until
+     * every one was delivered. */
+    int (*produce_async)(const produce_params *p, const char *dir,
+                         run_result *res);
+    /* Outbox transactions: an application key and one record each. */
+    int (*produce_txn)(const produce_params *p, const char *dir,
+                       run_result *res);
+    /* Writes p->total_bytes of values into a topic with
+     * p->retention_bytes; fills res->tenth_rate and tenth_file. */
+    int (*steady)(const produce_params *p, const char *dir, run_result *res);
     /* Runs a producer and a consumer process on the empty directory dir;
      * res receives the records measured, their span in seconds and the
      * latency percentiles. */
@@ -208,6 +296,13 @@ typedef struct bench_system {
 extern const bench_system bench_system_lmdb;
 extern const bench_system bench_system_futex;
 extern const bench_system bench_system_rill;
+extern const bench_system bench_system_sqlite;
+extern const bench_system bench_system_redis;
+extern const bench_system bench_system_file;
+extern const bench_system bench_system_disk;
+
+/* Kills every server a peer started (async-signal-safe; work_redis.c). */
+void peers_kill_all(void);
 
 /* Every system, the ceiling first (workloads.c). */
 extern const bench_system *const bench_systems[];
@@ -228,11 +323,30 @@ extern const size_t bench_workload_count;
 int wl_latency(const bench_config *cfg, bench_rows *rows);
 int wl_rebalance(const bench_config *cfg, bench_rows *rows);
 int wl_group_consume(const bench_config *cfg, bench_rows *rows);
+/* compress, producers, async, txn (wl_more.c); steady (wl_steady.c). */
+int wl_compress(const bench_config *cfg, bench_rows *rows);
+int wl_producers(const bench_config *cfg, bench_rows *rows);
+int wl_async(const bench_config *cfg, bench_rows *rows);
+int wl_txn(const bench_config *cfg, bench_rows *rows);
+int wl_steady(const bench_config *cfg, bench_rows *rows);
 
 /* The method's pieces shared by the workload files (workloads.c). */
+/* Whether the options let system i run and it can run here. */
 bool system_enabled(const bench_config *cfg, size_t i);
+/* Prints (once, stdout and stderr) why each system that cannot run here
+ * is skipped. */
+void systems_report_skipped(void);
 void result_init(run_result *r);
 double rate_of(const run_result *r);
+/* One run of fn in a fresh directory (removed afterwards), after the
+ * file system was synced; a run that wrote no records fails. */
+typedef int (*run_fn)(const produce_params *p, const char *dir,
+                      run_result *res);
+int run_fresh(const bench_config *cfg, const char *tag, run_fn fn,
+              const produce_params *p, run_result *res);
+/* Sets each row's ratio to its rate over the rate of the row of system
+ * "rill" (or of the row ref when not NULL) among rows[first..]. */
+void rows_ratio_to(bench_rows *rows, size_t first, const bench_row *ref);
 
 /* The repetitions of one system at one setting: their results, and the
  * value each is ranked by (records/s; p99 for latency). */
@@ -267,10 +381,15 @@ double load_other(const load_since *l);
 
 /* The deterministic value bytes: value i of size n. The pool is built
  * once (bench_values_init) and shared by every system, so all write the
- * same bytes. */
+ * same bytes. JSON-like values (order events of exactly n bytes) come
+ * from pools built per size by bench_json_init. */
 void bench_values_init(size_t max_value_size);
 void bench_values_free(void);
 const uint8_t *bench_value(uint64_t i, size_t n);
+int bench_json_init(size_t n);
+const uint8_t *bench_json(uint64_t i, size_t n);
+/* bench_value or bench_json as payload says. */
+const uint8_t *bench_payload(int payload, uint64_t i, size_t n);
 /* The sum of the first bytes of values 0 .. count-1 of size n. */
 uint64_t bench_values_first_sum(uint64_t count, size_t n);
 
@@ -294,8 +413,8 @@ int lat_init(lat_buf *l, size_t cap);
 void lat_free(lat_buf *l);
 /* Fills p50 and p99 in microseconds (NAN if empty); reorders l. */
 void lat_percentiles(lat_buf *l, double *p50_us, double *p99_us);
-/* Sorts the n nanosecond samples v and fills p50, p99, p99.9 and the
- * maximum of res in microseconds (NAN if n is 0). */
+/* Sorts the n nanosecond samples v and fills p50, p99, p99.9, the
+ * maximum and the curve of res in microseconds (NAN if n is 0). */
 void lat_summary(uint64_t *v, size_t n, run_result *res);
 
 /* The median of n doubles (sorts v). */
@@ -369,11 +488,23 @@ int latency_ready(int ready_fd);
  * stamp: CLOCK_MONOTONIC nanoseconds just after. */
 uint64_t latency_pace(uint64_t start, unsigned rate, uint64_t i);
 
-/* ---- output (report.c) ---- */
+/* Runs argv (argv[0] looked up in PATH) with stdout and stderr to
+ * /dev/null, waiting up to timeout seconds; returns its exit status, or
+ * -1 if it could not run or was killed. */
+int run_quiet(char *const argv[], double timeout);
+/* Whether name is an executable in PATH. */
+bool in_path(const char *name);
+
+/* ---- output (report.c, targets.c, chart.c) ---- */
 
 void report_machine(const bench_config *cfg);
 void report_table(const bench_rows *rows);
 int report_csv(const bench_config *cfg, const bench_rows *rows);
+/* The targets, each with its measured value: met, missed or not run. */
+void report_targets(const bench_config *cfg, const bench_rows *rows);
+/* The PNG charts beside the CSV, made with gnuplot; a note instead when
+ * it is missing. Returns 0 or -1. */
+int report_charts(const bench_config *cfg, const bench_rows *rows);
 
 /* Progress on stderr. */
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +34,27 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: rill-bench [options]\n"
         "\n"
-        "Measures rill against plain LMDB (throughput) and a bare futex\n"
-        "wake-up (latency) on the same machine, and rill's consumer groups\n"
-        "across processes; prints tables (stdout) and a CSV file. Progress\n"
-        "goes to stderr.\n"
+        "Measures rill against what users would pick instead -- SQLite in\n"
+        "WAL mode, Redis Streams, write() to a file -- and against plain\n"
+        "LMDB (the ceiling of throughput) and a bare futex wake-up (the\n"
+        "floor of latency), on the same machine in one run; also rill's\n"
+        "many producers, asynchronous producer, transactions, retention and\n"
+        "consumer groups. Prints tables and the targets (stdout), writes a\n"
+        "CSV file and PNG charts beside it (gnuplot). Progress on stderr.\n"
         "\n"
         "profiles (the last one given wins; --default when none is):\n"
         "  --default        100-byte values; produce batches 1, 100, 1000 at\n"
-        "                   sync none and always; consume 2,000,000 records;\n"
-        "                   latency of 100,000 records at 10,000/s; 10\n"
-        "                   rebalance kills; group-consume of 3,000,000\n"
-        "                   records in 6 partitions by 1, 2, 3 members;\n"
-        "                   3 repetitions (about 2-3 minutes)\n"
-        "  --full           as --default plus 1 KiB values, longer runs and\n"
-        "                   5 repetitions\n"
+        "                   sync none and always (runs of at most 1 s);\n"
+        "                   compress at batches 100, 1000; consume\n"
+        "                   2,000,000 records; 1-8 threads, 2 and 4\n"
+        "                   processes; steady state at retention 16 MiB x 10\n"
+        "                   for 1 KiB and 100-byte values; latency of 30,000\n"
+        "                   records at 10,000/s; 10 rebalance kills;\n"
+        "                   group-consume of 3,000,000 records in 6\n"
+        "                   partitions; 3 repetitions (about 4 minutes)\n"
+        "  --full           as --default plus 1 KiB values everywhere,\n"
+        "                   compress at batch 1 too, the steady state at\n"
+        "                   retention 256 MiB x 10, longer runs\n"
         "  --quick          tiny counts and 1 repetition: a smoke test\n"
         "options:\n"
         "  --only NAMES     run only these workloads (comma-separated)\n"
@@ -72,6 +80,8 @@ static void usage(FILE *f)
 
 static void profile_common(bench_config *c)
 {
+    static const int threads[] = {1, 2, 4, 8}, procs[] = {2, 4};
+    memset(c, 0, offsetof(bench_config, only));
     c->n_value_sizes = 1;
     c->value_sizes[0] = 100;
     c->n_batches = 3;
@@ -81,6 +91,21 @@ static void profile_common(bench_config *c)
     c->n_syncs = 2;
     c->syncs[0] = BENCH_SYNC_NONE;
     c->syncs[1] = BENCH_SYNC_ALWAYS;
+    c->n_compress_batches = 2;
+    c->compress_batches[0] = 100;
+    c->compress_batches[1] = 1000;
+    c->n_compress_syncs = 2;
+    c->compress_syncs[0] = BENCH_SYNC_NONE;
+    c->compress_syncs[1] = BENCH_SYNC_ALWAYS;
+    c->n_threads = 4;
+    memcpy(c->threads, threads, sizeof threads);
+    c->n_procs = 2;
+    memcpy(c->procs, procs, sizeof procs);
+    c->steady_factor = 10;
+    c->steady_batch = 100;
+    c->n_steady_values = 2;
+    c->steady_values[0] = 1024;
+    c->steady_values[1] = 100;
     c->poll_records = 1000;
     c->latency_rate = 10000;
     c->group_partitions = 6;
@@ -92,12 +117,14 @@ static void profile_default(bench_config *c)
     profile_common(c);
     c->profile = "default";
     c->reps = 3;
-    c->produce_max_records = 3000000;
-    c->produce_cap_none = 2.0;
-    c->produce_cap_always = 2.0;
-    c->warmup_seconds = 0.5;
+    c->produce_max_records = 2000000;
+    c->produce_cap_none = 1.0;
+    c->produce_cap_always = 1.0;
+    c->warmup_seconds = 0.25;
+    c->parallel_seconds = 1.0;
+    c->steady_retention = (int64_t)16 << 20;
     c->consume_records = 2000000;
-    c->latency_records = 100000;
+    c->latency_records = 30000;
     c->latency_warmup = 1000;
     c->rebalance_kills = 10;
     c->group_records = 3000000;
@@ -107,13 +134,19 @@ static void profile_full(bench_config *c)
 {
     profile_default(c);
     c->profile = "full";
-    c->reps = 5;
     c->n_value_sizes = 2;
     c->value_sizes[1] = 1024;
-    c->produce_max_records = 6000000;
-    c->produce_cap_none = 3.0;
-    c->produce_cap_always = 3.0;
-    c->latency_records = 200000;
+    c->n_compress_batches = 3;
+    c->compress_batches[0] = 1;
+    c->compress_batches[1] = 100;
+    c->compress_batches[2] = 1000;
+    c->produce_max_records = 4000000;
+    c->produce_cap_none = 1.5;
+    c->produce_cap_always = 1.5;
+    c->warmup_seconds = 0.5;
+    c->parallel_seconds = 2.0;
+    c->steady_retention = (int64_t)256 << 20;
+    c->latency_records = 100000;
     c->rebalance_kills = 20;
     c->group_records = 6000000;
 }
@@ -123,10 +156,17 @@ static void profile_quick(bench_config *c)
     profile_common(c);
     c->profile = "quick";
     c->reps = 1;
+    c->n_compress_batches = 1;
+    c->n_compress_syncs = 1;
+    c->n_threads = 2;
+    c->threads[1] = 4;
+    c->n_procs = 1;
     c->produce_max_records = 2000;
     c->produce_cap_none = 0.25;
     c->produce_cap_always = 0.25;
     c->warmup_seconds = 0.05;
+    c->parallel_seconds = 0.1;
+    c->steady_retention = (int64_t)1 << 20;
     c->consume_records = 5000;
     c->latency_records = 2000;
     c->latency_warmup = 200;
@@ -444,6 +484,7 @@ static void on_signal(int sig)
 {
     static const char msg[] = "\nrill-bench: interrupted; the run directory "
                               "is left behind: ";
+    peers_kill_all();
     ssize_t ignored = write(2, msg, sizeof msg - 1);
     if (run_dir_for_signal) {
         ignored = write(2, run_dir_for_signal, strlen(run_dir_for_signal));
@@ -514,8 +555,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cfg.n_value_sizes; i++)
         if (cfg.value_sizes[i] > max_value)
             max_value = cfg.value_sizes[i];
+    for (size_t i = 0; i < cfg.n_steady_values; i++)
+        if (cfg.steady_values[i] > max_value)
+            max_value = cfg.steady_values[i];
     bench_values_init(max_value);
     report_machine(&cfg);
+    systems_report_skipped();
+    printf("\n");
 
     load_since all;
     load_mark(&all);
@@ -531,18 +577,23 @@ int main(int argc, char **argv)
                  "busy", w->name, rc ? "failed" : "done", now_s() - lw.t,
                  load_other(&lw));
     }
-    double elapsed = now_s() - all.t, other = load_other(&all);
+    double other = load_other(&all);
+    peers_kill_all(); /* none should be left; a failed run may */
     remove_run_dir(&cfg, created_base);
 
     if (rows.n) {
         report_table(&rows);
+        report_targets(&cfg, &rows);
         if (report_csv(&cfg, &rows) == 0)
             printf("csv: %s\n", cfg.csv_path);
         else
             rc = -1;
+        if (report_charts(&cfg, &rows))
+            rc = -1;
     }
-    printf("elapsed: %.1f s; other processes kept %.2f processors busy on "
-           "average\n", elapsed, other);
+    printf("total wall time: %.1f s (profile %s); other processes kept "
+           "%.2f processors busy on average\n", now_s() - all.t,
+           cfg.profile, other);
     free(rows.v);
     bench_values_free();
     if (rc)

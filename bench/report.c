@@ -124,8 +124,17 @@ void report_machine(const bench_config *cfg)
         printf("kernel      %s %s %s\n", u.sysname, u.release, u.machine);
     printf("bench dir   %s\n", cfg->run_dir);
     printf("file system %s\n", fs);
-    printf("versions    rill %s, LMDB %d.%d.%d\n", rill_version(), major,
+    printf("versions    rill %s, LMDB %d.%d.%d", rill_version(), major,
            minor, patch);
+    for (size_t i = 0; i < bench_system_count; i++) {
+        const bench_system *sys = bench_systems[i];
+        char v[128];
+        if (!sys->version || sys == &bench_system_rill ||
+            sys == &bench_system_lmdb || !system_enabled(cfg, i))
+            continue;
+        sys->version(v, sizeof v);
+        printf(", %s", v);
+    }
     printf("\n");
     fflush(stdout);
 }
@@ -167,13 +176,13 @@ static void rate_cells(const bench_row *r, char c[][CELL])
         snprintf(c[k++], CELL, "-");
     snprintf(c[k++], CELL, "%s", r->sync);
     snprintf(c[k++], CELL, "%zu", r->value_size);
-    fmt_count(c[k++], CELL, (double)r->records);
+    snprintf(c[k++], CELL, "%s", r->setting[0] ? r->setting : "-");
     fmt_count(c[k++], CELL, r->rate);
     fmt_num(c[k++], r->mbps, "%.1f");
     fmt_num(c[k++], r->spread * 100, "%.1f%%");
     fmt_num(c[k++], r->p50_us, "%.1f");
     fmt_num(c[k++], r->p99_us, "%.1f");
-    fmt_num(c[k++], r->ratio, "%.3f");
+    fmt_num(c[k++], r->ratio, "%.2f");
 }
 
 static void latency_cells(const bench_row *r, char c[][CELL])
@@ -196,9 +205,9 @@ static void latency_cells(const bench_row *r, char c[][CELL])
 
 static const table rate_table = {
     ROW_RATE, 13,
-    {"workload", "system", "procs", "batch", "sync", "value", "records",
-     "records/s", "MB/s", "spread", "p50 us", "p99 us", "ratio"},
-    {true, true, false, false, true},
+    {"workload", "system", "procs", "batch", "sync", "value", "settings",
+     "records/s", "MB/s", "spread", "p50 us", "p99 us", "x rill"},
+    {true, true, false, false, true, false, true},
     rate_cells,
 };
 
@@ -249,7 +258,8 @@ static size_t print_table(const table *t, const bench_rows *rows)
         const bench_row *r = &rows->v[i];
         if (r->kind != t->kind)
             continue;
-        if (prev && strcmp(r->workload, prev->workload) != 0)
+        if (prev && (strcmp(r->workload, prev->workload) != 0 ||
+                     r->group != prev->group))
             printf("\n");
         t->cells(r, cells);
         print_line(t, cells, w);
@@ -259,25 +269,67 @@ static size_t print_table(const table *t, const bench_rows *rows)
     return n;
 }
 
+/* The tenths of the steady state: per value size, a line of rates and a
+ * line of file sizes. */
+static void print_steady(const bench_rows *rows)
+{
+    const bench_row *first = NULL;
+    for (size_t i = 0; i < rows->n; i++) {
+        const bench_row *r = &rows->v[i];
+        if (r->kind != ROW_STEADY)
+            continue;
+        if (r->tenth == 1) {
+            if (!first)
+                printf("steady state per tenth of the volume written "
+                       "(median of the repetitions)\n");
+            first = r;
+            printf("%s, %s, %zu-byte values, batch %zu, sync %s\n",
+                   r->system, r->setting, r->value_size, r->batch, r->sync);
+            printf("  tenth       ");
+            for (int k = 1; k <= TENTHS; k++)
+                printf(" %10d", k);
+            printf("\n  records/s   ");
+        }
+        char c[32];
+        printf(" %10s", fmt_count(c, sizeof c, r->rate));
+        if (r->tenth == TENTHS) {
+            printf("\n  file MiB    ");
+            for (size_t j = 0; j < TENTHS; j++)
+                printf(" %10.1f", rows->v[i - TENTHS + 1 + j].file_bytes /
+                                       1048576);
+            printf("\n");
+        }
+    }
+    if (first)
+        printf("\n");
+}
+
 void report_table(const bench_rows *rows)
 {
     if (print_table(&rate_table, rows))
         printf(
            "procs: processes taking part (group-consume: group members).\n"
-           "batch: records per call (produce: per rill_produce(_batch) call "
-           "or per LMDB write\n"
-           "  transaction; consume: max_poll_records; '-': one cursor walk in "
-           "one transaction).\n"
+           "batch: records per call (produce: per call, or per transaction "
+           "or pipeline of the\n"
+           "  peers; consume: max_poll_records or COUNT or LIMIT; '-': one "
+           "pass).\n"
            "value: value bytes per record (no key, no headers); MB/s counts "
            "value bytes only.\n"
+           "settings: the system's own (sync none and always map to each "
+           "peer's equivalent).\n"
            "records/s: median of the repetitions; spread: (max - min) / "
            "median of them.\n"
            "  group-consume: the topic's records over the time from forking "
            "the members to\n"
            "  the report of its last record.\n"
            "p50/p99: per-call latency of the median repetition.\n"
-           "ratio: records/s over the ceiling's (lmdb) at the same "
-           "settings.\n\n");
+           "x rill: records/s over rill's in the same group (rill = 1.00): "
+           "above 1 the other is\n"
+           "  faster; rill reaches 1/x of lmdb, the ceiling. producers: over "
+           "rill with 1 thread;\n"
+           "  async: over rill_producer_send; txn: over rill_produce; "
+           "compress: over no compression.\n\n");
+    print_steady(rows);
     if (print_table(&latency_table, rows))
         printf(
            "latency: per record, from just before the producer's call "
@@ -324,11 +376,17 @@ static void csv_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static void csv_pos(FILE *f, double v, const char *fmt)
+{
+    csv_num(f, v > 0 ? v : NAN, fmt);
+}
+
 static void csv_row(FILE *f, const bench_config *cfg, const bench_row *r)
 {
     fprintf(f, "%s", r->workload);
     csv_str(f, r->system);
-    fprintf(f, ",%d", r->procs ? r->procs : 1);
+    fprintf(f, ",%d,%d", r->procs ? r->procs : 1,
+            r->threads ? r->threads : 1);
     csv_str(f, r->setting);
     fputc(',', f);
     if (r->batch)
@@ -346,9 +404,17 @@ static void csv_row(FILE *f, const bench_config *cfg, const bench_row *r)
     csv_num(f, r->p99_us, "%.2f");
     csv_num(f, r->p999_us, "%.2f");
     csv_num(f, r->max_us, "%.2f");
-    csv_num(f, r->ratio, "%.4f");
-    fprintf(f, ",%llu,%s\n", (unsigned long long)r->redelivered,
-            cfg->profile);
+    csv_num(f, r->kind == ROW_LATENCY ? NAN : r->ratio, "%.4f");
+    csv_num(f, r->kind == ROW_LATENCY ? r->ratio : NAN, "%.4f");
+    fprintf(f, ",%llu", (unsigned long long)r->redelivered);
+    csv_pos(f, r->commits_per_s, "%.0f");
+    csv_pos(f, r->compression_ratio, "%.4f");
+    fputc(',', f);
+    if (r->tenth)
+        fprintf(f, "%d", r->tenth);
+    csv_pos(f, r->file_bytes, "%.0f");
+    csv_pos(f, r->retention_bytes, "%.0f");
+    fprintf(f, ",%s\n", cfg->profile);
 }
 
 int report_csv(const bench_config *cfg, const bench_rows *rows)
@@ -369,12 +435,14 @@ int report_csv(const bench_config *cfg, const bench_rows *rows)
         perror(tmp);
         return -1;
     }
-    /* Times are in microseconds (rebalance too); ratio is records/s over
-     * the ceiling's, or for latency p99 over the floor's. */
-    fprintf(f, "workload,system,procs,setting,batch,sync,value_bytes,"
-               "records,seconds,reps,records_per_s,mb_per_s,"
+    /* The columns are documented in bench/README.md. Times are in
+     * microseconds (rebalance too). */
+    fprintf(f, "workload,system,procs,threads,setting,batch,sync,"
+               "value_bytes,records,seconds,reps,records_per_s,mb_per_s,"
                "min_records_per_s,max_records_per_s,spread,p50_us,p99_us,"
-               "p999_us,max_us,ratio,redelivered,profile\n");
+               "p999_us,max_us,vs_rill,p99_vs_floor,redelivered,"
+               "commits_per_s,compression_ratio,tenth,file_bytes,"
+               "retention_bytes,profile\n");
     for (size_t i = 0; i < rows->n; i++)
         csv_row(f, cfg, &rows->v[i]);
     if (fclose(f) != 0) {

@@ -9,12 +9,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,11 +121,130 @@ void bench_values_init(size_t max_value_size)
     }
 }
 
+/* JSON-like values: JSON_COUNT order events per size, each exactly n
+ * bytes: fields drawn from small vocabularies and random numbers, line
+ * items while they fit, then a note of words padded with spaces. */
+#define JSON_COUNT 8192
+#define JSON_SIZES 8
+
+static struct {
+    size_t n;
+    uint8_t *v; /* JSON_COUNT values of n bytes */
+} json_pools[JSON_SIZES];
+
+static const char *const json_events[] = {
+    "order_created", "order_paid", "order_shipped", "order_cancelled",
+    "payment_refunded", "cart_updated"};
+static const char *const json_words[] = {
+    "Berlin", "Lisbon", "Oslo", "Austin", "Osaka", "Lyon", "Porto",
+    "express", "standard", "gift", "wrap", "fragile", "priority", "EUR",
+    "USD", "GBP", "card", "invoice", "mobile", "web"};
+#define NWORDS (sizeof json_words / sizeof json_words[0])
+
+/* Appends text to b (at *len) if it fits within cap; returns whether. */
+static bool json_add(char *b, size_t *len, size_t cap, const char *text)
+{
+    size_t t = strlen(text);
+    if (*len + t > cap)
+        return false;
+    memcpy(b + *len, text, t);
+    *len += t;
+    return true;
+}
+
+static void json_make(char *b, size_t n, uint64_t *seed)
+{
+    char f[256];
+    size_t len = 0, cap = n > 1 ? n - 1 : 0; /* room for the '}' */
+    uint64_t r = splitmix64(seed);
+    snprintf(f, sizeof f, "{\"event\":\"%s\",\"order\":%llu,\"customer\":"
+             "\"c-%06llu\",\"amount\":%llu.%02llu,\"currency\":\"%s\"",
+             json_events[r % 6], (unsigned long long)(r >> 40),
+             (unsigned long long)((r >> 8) % 1000000),
+             (unsigned long long)((r >> 20) % 2000),
+             (unsigned long long)((r >> 4) % 100), json_words[13 + r % 3]);
+    if (!json_add(b, &len, cap, f)) {
+        memcpy(b, f, n); /* too small for an event: its start */
+        return;
+    }
+    for (int item = 0;; item++) {
+        uint64_t x = splitmix64(seed);
+        snprintf(f, sizeof f, "%s{\"sku\":\"SKU-%05llu\",\"qty\":%llu,"
+                 "\"price\":%llu.99}%s", item ? "," : ",\"items\":[",
+                 (unsigned long long)(x % 40000),
+                 (unsigned long long)(1 + (x >> 20) % 5),
+                 (unsigned long long)((x >> 30) % 300), "");
+        if (len + strlen(f) + 1 > cap || !json_add(b, &len, cap, f)) {
+            if (item)
+                json_add(b, &len, cap, "]");
+            break;
+        }
+    }
+    if (json_add(b, &len, cap, ",\"note\":\"")) {
+        while (len + 1 < cap) {
+            const char *w = json_words[splitmix64(seed) % NWORDS];
+            size_t room = cap - 1 - len;
+            size_t wl = strlen(w) + 1 < room ? strlen(w) + 1 : room;
+            memcpy(b + len, w, wl - 1);
+            b[len + wl - 1] = ' ';
+            len += wl;
+        }
+        b[len++] = '"';
+    }
+    while (len < cap)
+        b[len++] = ' ';
+    b[cap] = '}';
+}
+
+int bench_json_init(size_t n)
+{
+    int free_slot = -1;
+    for (int i = 0; i < JSON_SIZES; i++) {
+        if (json_pools[i].v && json_pools[i].n == n)
+            return 0;
+        if (!json_pools[i].v && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot < 0 || n == 0) {
+        fprintf(stderr, "rill-bench: too many JSON value sizes\n");
+        return -1;
+    }
+    uint8_t *v = malloc(JSON_COUNT * n);
+    if (!v) {
+        fprintf(stderr, "rill-bench: out of memory for JSON values\n");
+        return -1;
+    }
+    uint64_t seed = 0x6a736f6e76616c73u;
+    for (size_t i = 0; i < JSON_COUNT; i++)
+        json_make((char *)v + i * n, n, &seed);
+    json_pools[free_slot].n = n;
+    json_pools[free_slot].v = v;
+    return 0;
+}
+
+const uint8_t *bench_json(uint64_t i, size_t n)
+{
+    for (int k = 0; k < JSON_SIZES; k++)
+        if (json_pools[k].n == n && json_pools[k].v)
+            return json_pools[k].v + (size_t)(i % JSON_COUNT) * n;
+    return bench_value(i, n); /* not initialised: never for the workloads */
+}
+
+const uint8_t *bench_payload(int payload, uint64_t i, size_t n)
+{
+    return payload == PAYLOAD_JSON ? bench_json(i, n) : bench_value(i, n);
+}
+
 void bench_values_free(void)
 {
     free(pool);
     pool = NULL;
     pool_len = 0;
+    for (int k = 0; k < JSON_SIZES; k++) {
+        free(json_pools[k].v);
+        json_pools[k].v = NULL;
+        json_pools[k].n = 0;
+    }
 }
 
 const uint8_t *bench_value(uint64_t i, size_t n)
@@ -263,6 +384,11 @@ void lat_percentiles(lat_buf *l, double *p50_us, double *p99_us)
     *p99_us = rank(l->ns, l->n, 0.99) / 1e3;
 }
 
+const double curve_percentiles[CURVE_POINTS] = {
+    1,    5,    10,   20,    30,    40,    50,     60,
+    70,   80,   90,   95,    97,    98,    99,     99.5,
+    99.7, 99.8, 99.9, 99.95, 99.97, 99.99, 99.995, 100};
+
 void lat_summary(uint64_t *v, size_t n, run_result *res)
 {
     if (n == 0) {
@@ -274,6 +400,8 @@ void lat_summary(uint64_t *v, size_t n, run_result *res)
     res->p99_us = rank(v, n, 0.99) / 1e3;
     res->p999_us = rank(v, n, 0.999) / 1e3;
     res->max_us = (double)v[n - 1] / 1e3;
+    for (int i = 0; i < CURVE_POINTS; i++)
+        res->curve_us[i] = rank(v, n, curve_percentiles[i] / 100) / 1e3;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -316,6 +444,61 @@ const char *fmt_count(char *buf, size_t cap, double v)
     }
     buf[o] = '\0';
     return buf;
+}
+
+/* ---- other programs ---- */
+
+bool in_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char buf[4096];
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, ":");
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, name);
+        if (len && access(buf, X_OK) == 0)
+            return true;
+        p += len;
+        if (*p == ':')
+            p++;
+    }
+    return false;
+}
+
+int run_quiet(char *const argv[], double timeout)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    uint64_t deadline = now_ns() + (uint64_t)(timeout * 1e9);
+    int status;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            break;
+        if (got < 0 && errno != EINTR)
+            return -1;
+        if (now_ns() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void progress(const char *fmt, ...)

@@ -69,6 +69,8 @@ static void latency_summarize(const sys_reps *s, bench_row *row)
     row->p99_us = r->p99_us;
     row->p999_us = r->p999_us;
     row->max_us = r->max_us;
+    for (int i = 0; i < CURVE_POINTS; i++)
+        row->curve_us[i] = r->curve_us[i];
 }
 
 static void latency_emit(bench_rows *rows, const latency_params *p,

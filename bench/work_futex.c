@@ -101,5 +101,6 @@ const bench_system bench_system_futex = {
     .about = "a stamp in shared memory and a futex wake-up between two "
              "processes",
     .latency_floor = true,
+    .setting_read = "FUTEX_WAKE / FUTEX_WAIT",
     .latency = futex_latency,
 };

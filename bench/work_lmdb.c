@@ -3,11 +3,16 @@
  * same records. One main database, 8-byte big-endian incrementing keys,
  * MDB_APPEND puts, batch records per write transaction; MDB_NOSYNC for
  * sync none, LMDB's default (fsync at commit) for sync always. Reading
- * is one cursor walk in one read transaction, zero-copy.
+ * is one cursor walk in one read transaction, zero-copy. With several
+ * threads (the producers workload) each commits its own transaction of
+ * one record: LMDB has no group commit.
  */
+#define _GNU_SOURCE /* pthread_barrier_t */
 #include "bench.h"
 
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -212,10 +217,99 @@ static int lmdb_consume(const consume_params *p, const char *dir,
     return 0;
 }
 
+/* ---- threads, one record per transaction ---- */
+
+typedef struct lmdb_writers {
+    MDB_env *env;
+    MDB_dbi dbi;
+    size_t vsize;
+    uint64_t next;    /* the next key; taken under LMDB's write lock */
+    uint64_t stop_ns; /* the writers stop at this time */
+    atomic_int failed;
+    pthread_barrier_t start;
+} lmdb_writers;
+
+static void *lmdb_writer(void *arg)
+{
+    lmdb_writers *w = arg;
+    pthread_barrier_wait(&w->start);
+    while (!atomic_load(&w->failed) && now_ns() < w->stop_ns) {
+        MDB_txn *txn;
+        uint8_t kb[8];
+        int rc = mdb_txn_begin(w->env, NULL, 0, &txn);
+        if (rc) {
+            atomic_store(&w->failed, fail("mdb_txn_begin", rc));
+            break;
+        }
+        uint64_t i = w->next++;
+        put_be64(kb, i);
+        MDB_val k = {sizeof kb, kb};
+        MDB_val v = {w->vsize, (void *)bench_value(i, w->vsize)};
+        if ((rc = mdb_put(txn, w->dbi, &k, &v, MDB_APPEND))) {
+            mdb_txn_abort(txn);
+            atomic_store(&w->failed, fail("mdb_put", rc));
+        } else if ((rc = mdb_txn_commit(txn))) {
+            atomic_store(&w->failed, fail("mdb_txn_commit", rc));
+        }
+    }
+    return NULL;
+}
+
+static int lmdb_parallel(const produce_params *p, const char *dir,
+                         run_result *res)
+{
+    lmdb_writers w = {.vsize = p->value_size};
+    pthread_t th[64];
+    int n = p->threads, started = 0;
+    if (p->procs > 1 || n < 1 || n > 64)
+        return 0; /* threads of one process only */
+    unsigned flags = p->sync == BENCH_SYNC_NONE ? MDB_NOSYNC : 0;
+    if (env_open(&w.env, dir, flags, map_size(1000000, p->value_size)))
+        return -1;
+    int rc = main_dbi(w.env, &w.dbi);
+    if (!rc && pthread_barrier_init(&w.start, NULL, (unsigned)n + 1))
+        rc = -1;
+    for (; !rc && started < n; started++)
+        if (pthread_create(&th[started], NULL, lmdb_writer, &w))
+            break;
+    if (!rc && started < n) {
+        fprintf(stderr, "rill-bench: lmdb: cannot start threads\n");
+        exit(1); /* the started threads wait at the barrier forever */
+    }
+    uint64_t t0 = now_ns();
+    w.stop_ns = t0 + (uint64_t)(p->time_cap * 1e9);
+    if (!rc)
+        pthread_barrier_wait(&w.start);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    uint64_t t1 = now_ns();
+    if (!rc) {
+        pthread_barrier_destroy(&w.start);
+        rc = atomic_load(&w.failed);
+    }
+    if (!rc)
+        rc = check_entries(w.env, w.dbi, w.next);
+    mdb_env_close(w.env);
+    res->records = res->commits = w.next;
+    res->seconds = (double)(t1 - t0) / 1e9;
+    return rc;
+}
+
+static void lmdb_version(char *buf, size_t cap)
+{
+    int major, minor, patch;
+    mdb_version(&major, &minor, &patch);
+    snprintf(buf, cap, "LMDB %d.%d.%d", major, minor, patch);
+}
+
 const bench_system bench_system_lmdb = {
     .name = "lmdb",
     .about = "plain LMDB: 8-byte big-endian keys, MDB_APPEND, one database",
     .ceiling = true,
+    .setting = {"MDB_NOSYNC", "fsync at commit"},
+    .setting_read = "one cursor walk",
+    .version = lmdb_version,
+    .produce_parallel = lmdb_parallel,
     .produce = lmdb_produce,
     .consume_prepare = lmdb_consume_prepare,
     .consume = lmdb_consume,

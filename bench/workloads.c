@@ -25,23 +25,75 @@
 #include <string.h>
 
 const bench_system *const bench_systems[] = {
-    &bench_system_lmdb,
+    &bench_system_lmdb,  &bench_system_rill, &bench_system_sqlite,
+    &bench_system_redis, &bench_system_file, &bench_system_disk,
     &bench_system_futex,
-    &bench_system_rill,
 };
 #define NSYS (sizeof bench_systems / sizeof bench_systems[0])
 const size_t bench_system_count = NSYS;
 static const bench_system *const *const systems = bench_systems;
 
-/* Whether the options let system i run. */
+static const char *unavailable(size_t i)
+{
+    return systems[i]->unavailable ? systems[i]->unavailable() : NULL;
+}
+
 bool system_enabled(const bench_config *cfg, size_t i)
 {
+    if (unavailable(i))
+        return false;
     if (cfg->n_only_systems == 0)
         return true;
     for (size_t k = 0; k < cfg->n_only_systems; k++)
         if (strcmp(cfg->only_systems[k], systems[i]->name) == 0)
             return true;
     return false;
+}
+
+void systems_report_skipped(void)
+{
+    for (size_t i = 0; i < NSYS; i++) {
+        const char *why = unavailable(i);
+        if (!why)
+            continue;
+        printf("note        %s skipped: %s\n", systems[i]->name, why);
+        progress("note: %s skipped: %s", systems[i]->name, why);
+    }
+}
+
+void rows_ratio_to(bench_rows *rows, size_t first, const bench_row *ref)
+{
+    static int groups;
+    double base = ref ? ref->rate : NAN;
+    groups++;
+    for (size_t i = first; !ref && i < rows->n; i++)
+        if (strcmp(rows->v[i].system, "rill") == 0) {
+            base = rows->v[i].rate;
+            break;
+        }
+    for (size_t i = first; i < rows->n; i++) {
+        rows->v[i].ratio = rows->v[i].rate / base;
+        rows->v[i].group = groups;
+    }
+}
+
+int run_fresh(const bench_config *cfg, const char *tag, run_fn fn,
+              const produce_params *p, run_result *res)
+{
+    char *dir;
+    result_init(res);
+    if (bench_fresh_dir(cfg, tag, &dir))
+        return -1;
+    bench_quiesce(cfg);
+    int rc = fn(p, dir, res);
+    if (bench_remove_tree(dir))
+        rc = -1;
+    free(dir);
+    if (!rc && res->records == 0) {
+        fprintf(stderr, "rill-bench: %s wrote no records\n", tag);
+        rc = -1;
+    }
+    return rc;
 }
 
 int reps_alloc(sys_reps *s, int reps)
@@ -71,6 +123,8 @@ void result_init(run_result *r)
 {
     memset(r, 0, sizeof *r);
     r->p50_us = r->p99_us = r->p999_us = r->max_us = NAN;
+    for (int i = 0; i < CURVE_POINTS; i++)
+        r->curve_us[i] = NAN;
 }
 
 void summarize(const sys_reps *s, bench_row *row)
@@ -100,32 +154,34 @@ void summarize(const sys_reps *s, bench_row *row)
     row->max_us = r->max_us;
     row->redelivered = r->extra;
     row->mbps = row->rate * (double)row->value_size / 1e6;
+    row->compression_ratio = r->stored_bytes
+                                 ? (double)r->raw_bytes / (double)r->stored_bytes
+                                 : NAN;
+    row->commits_per_s = r->commits && r->seconds > 0
+                             ? (double)r->commits / r->seconds : NAN;
+    for (int i = 0; i < CURVE_POINTS; i++)
+        row->curve_us[i] = r->curve_us[i];
 }
 
-/* Adds one row per system that ran, each with its ratio to the ceiling. */
-static void emit_rows(const bench_config *cfg, bench_rows *rows,
-                      const bench_row *proto, sys_reps *runs,
-                      const size_t *batch_of)
+/* Adds one row per system that ran, with the system's own settings,
+ * each with its ratio to rill's rate. */
+static void emit_rows(bench_rows *rows, const bench_row *proto,
+                      sys_reps *runs, const size_t *batch_of, int sync)
 {
-    (void)cfg;
-    double ceiling = NAN;
-    bench_row out[NSYS];
+    size_t first = rows->n;
     for (size_t i = 0; i < NSYS; i++) {
         if (!runs[i].n)
             continue;
-        out[i] = *proto;
-        snprintf(out[i].system, sizeof out[i].system, "%s", systems[i]->name);
-        out[i].batch = batch_of[i];
-        summarize(&runs[i], &out[i]);
-        if (systems[i]->ceiling)
-            ceiling = out[i].rate;
+        bench_row out = *proto;
+        const char *set = sync < 0 ? systems[i]->setting_read
+                                   : systems[i]->setting[sync];
+        snprintf(out.system, sizeof out.system, "%s", systems[i]->name);
+        snprintf(out.setting, sizeof out.setting, "%s", set ? set : "");
+        out.batch = batch_of[i];
+        summarize(&runs[i], &out);
+        rows_add(rows, &out);
     }
-    for (size_t i = 0; i < NSYS; i++) {
-        if (!runs[i].n)
-            continue;
-        out[i].ratio = out[i].rate / ceiling;
-        rows_add(rows, &out[i]);
-    }
+    rows_ratio_to(rows, first, NULL);
 }
 
 /* ---- produce ---- */
@@ -133,20 +189,7 @@ static void emit_rows(const bench_config *cfg, bench_rows *rows,
 static int produce_once(const bench_config *cfg, const bench_system *sys,
                         const produce_params *p, run_result *res)
 {
-    char *dir;
-    result_init(res);
-    if (bench_fresh_dir(cfg, sys->name, &dir))
-        return -1;
-    bench_quiesce(cfg);
-    int rc = sys->produce(p, dir, res);
-    if (bench_remove_tree(dir))
-        rc = -1;
-    free(dir);
-    if (!rc && res->records == 0) {
-        fprintf(stderr, "rill-bench: %s wrote no records\n", sys->name);
-        rc = -1;
-    }
-    return rc;
+    return run_fresh(cfg, sys->name, sys->produce, p, res);
 }
 
 static int produce_setting(const bench_config *cfg, bench_rows *rows,
@@ -200,7 +243,7 @@ static int produce_setting(const bench_config *cfg, bench_rows *rows,
         proto.procs = 1;
         proto.sync = sync_name(p->sync);
         proto.value_size = p->value_size;
-        emit_rows(cfg, rows, &proto, runs, batch_of);
+        emit_rows(rows, &proto, runs, batch_of, p->sync);
     }
     for (size_t i = 0; i < NSYS; i++)
         reps_free(&runs[i]);
@@ -308,9 +351,11 @@ static int consume_setting(const bench_config *cfg, bench_rows *rows,
         proto.procs = 1;
         proto.sync = "-";
         proto.value_size = p->value_size;
-        emit_rows(cfg, rows, &proto, runs, batch_of);
+        emit_rows(rows, &proto, runs, batch_of, -1);
     }
     for (size_t i = 0; i < NSYS; i++) {
+        if (dirs[i] && systems[i]->consume_finish)
+            systems[i]->consume_finish(dirs[i]);
         if (dirs[i] && bench_remove_tree(dirs[i]))
             rc = -1;
         free(dirs[i]);
@@ -341,11 +386,31 @@ static int wl_consume(const bench_config *cfg, bench_rows *rows)
 const bench_workload bench_workloads[] = {
     {"produce", "append to one partition from one thread: batches of 1 "
                 "(rill_produce) or more (rill_produce_batch), sync none "
-                "and always; vs LMDB puts, that many per transaction",
+                "and always; vs LMDB puts, SQLite inserts, Redis XADDs and "
+                "write() appends, that many per transaction",
      wl_produce},
+    {"compress", "rill_produce(_batch) of JSON-like events to a topic "
+                 "without and with zstd compression: throughput and the "
+                 "compression ratio",
+     wl_compress},
     {"consume", "read a whole partition with one consumer (rill_poll), "
-                "touching every value; vs an LMDB cursor walk",
+                "touching every value; vs an LMDB cursor walk, SQLite "
+                "range SELECTs, XREADGROUP+XACK, read() of the file",
      wl_consume},
+    {"producers", "rill_produce of single records at sync always from 1 "
+                  "to 8 threads of one process, then from several "
+                  "processes; beside the disk's fdatasync rate",
+     wl_producers},
+    {"async", "the asynchronous producer (rill_producer_send, sync none) "
+              "vs the LMDB append ceiling",
+     wl_async},
+    {"txn", "outbox transactions (rill_txn_put + rill_txn_produce) vs "
+            "plain rill_produce, one record per commit",
+     wl_txn},
+    {"steady", "a topic with retention_bytes written until ten times "
+               "that volume passed through: throughput and file size per "
+               "tenth",
+     wl_steady},
     {"latency", "end-to-end latency between two processes: rill_produce "
                 "(sync none) of single stamped records at a steady rate to "
                 "a consumer blocked in rill_poll; vs a bare futex wake-up",
