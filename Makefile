@@ -222,6 +222,19 @@ bench-full:
 .PHONY: FORCE
 FORCE:
 
+# ---- the demo ----
+
+# The order pipeline of examples/ as separate processes, with a kill -9
+# midway (scripts/demo.sh): rill's main job in one command.
+.PHONY: demo
+demo:
+	@sh scripts/deps.sh library
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh scripts/demo.sh
+
+# Examples that share a header (examples/order_events.h) follow it.
+$(EXAMPLE_BIN): $(wildcard examples/*.h)
+
 # ---- fuzzing (clang's libFuzzer) ----
 
 FUZZ_SECONDS ?= 60
