@@ -257,6 +257,36 @@ run 0 groups delete g1
 run 0 groups list
 same "groups list after a delete" 'other\n'
 
+# ---- dead letters back to their topics ----
+
+usage "dlt: missing command" dlt
+usage "unknown dlt command 'frob'" dlt frob
+usage "missing TOPIC" dlt redrive
+usage "does not apply" dlt redrive jobs.dlt --from-beginning
+run 0 topics create jobs --partitions 2
+run 0 topics create jobs.dlt --partitions 2
+H="--header rill-retry-original-topic=jobs --header rill-retry-attempts=3"
+run 0 produce jobs.dlt --partition 1 --key-separator : $H \
+    --header rill-retry-original-partition=1 --header keep=me <<EOF
+a:first
+b:second
+EOF
+run 0 produce jobs.dlt --partition 1 --key-separator : <<EOF
+c:no header: passed over
+EOF
+run 0 dlt redrive jobs.dlt --max 1
+same "redrive --max 1" "moved 1 record from jobs.dlt back to its topic\n"
+run 0 dlt redrive jobs.dlt
+same "redrive the rest" "moved 1 record from jobs.dlt back to its topic\n"
+run 0 dlt redrive jobs.dlt
+same "redrive again" "moved 0 records from jobs.dlt back to their topics\n"
+run 0 consume jobs $Q --partition 1 --offset earliest --format '%k=%v %h\n'
+same "redriven records" 'a=first keep=me\nb=second keep=me\n'
+run 1 dlt redrive nope.dlt
+has "$T/err" "does not exist"
+run 0 topics delete jobs
+run 0 topics delete jobs.dlt
+run 0 groups delete jobs.dlt-redrive
 
 # ---- verify, stats, backup ----
 

@@ -61,7 +61,7 @@
     X(O_OFFSET, "offset", 0, 1, CONS)                                          \
     X(O_GROUP, "group", 'g', 1, CONS)                                          \
     X(O_CLIENT_ID, "client-id", 0, 1, CONS)                                    \
-    X(O_MAX, "max", 'n', 1, CONS)                                              \
+    X(O_MAX, "max", 'n', 1, CONS | BIT(CLI_DLT_REDRIVE))                       \
     X(O_FOLLOW, "follow", 'f', 0, CONS)                                        \
     X(O_TIMEOUT, "timeout-ms", 0, 1, CONS)                                     \
     X(O_FORMAT, "format", 0, 1, CONS)                                          \
@@ -124,6 +124,7 @@ static const cmd_spec cmds[] = {
     {CLI_VERIFY, "verify", 0, 1, "TOPIC"},
     {CLI_STATS, "stats", 0, 0, NULL},
     {CLI_BACKUP, "backup", 1, 1, "DEST"},
+    {CLI_DLT_REDRIVE, "dlt redrive", 1, 1, "TOPIC"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
@@ -159,6 +160,8 @@ const char *cli_command_name(int command)
         return "topics";
     if (command == CLI_GROUPS)
         return "groups";
+    if (command == CLI_DLT)
+        return "dlt";
     for (size_t i = 0; i < NCMDS; i++)
         if (cmds[i].id == command)
             return cmds[i].name;
@@ -257,14 +260,15 @@ static void scan(scan_state *s, int argc, char **argv)
 /* ---- the command ---- */
 
 /* The command named by ops[0..]: its id and how many words it took. A
- * family without a valid subcommand gives CLI_TOPICS or CLI_GROUPS and
- * an unknown word -1, each with a message in err. */
+ * family without a valid subcommand gives CLI_TOPICS, CLI_GROUPS or
+ * CLI_DLT and an unknown word -1, each with a message in err. */
 static int resolve(const char *const *ops, size_t nops, size_t *used,
                    char *err, size_t errlen)
 {
     static const char *const family_cmds[] = {
         [CLI_TOPICS] = "create, list, describe, alter, delete",
-        [CLI_GROUPS] = "list, describe, reset-offsets, delete"};
+        [CLI_GROUPS] = "list, describe, reset-offsets, delete",
+        [CLI_DLT] = "redrive"};
     *used = 0;
     if (nops == 0)
         return CLI_MAIN;
@@ -280,6 +284,7 @@ static int resolve(const char *const *ops, size_t nops, size_t *used,
     }
     int family = !strcmp(ops[0], "topics")   ? CLI_TOPICS
                  : !strcmp(ops[0], "groups") ? CLI_GROUPS
+                 : !strcmp(ops[0], "dlt")    ? CLI_DLT
                                              : -1;
     if (family < 0) {
         fail(err, errlen, "unknown command '%.40s'", ops[0]);
@@ -679,7 +684,7 @@ static int help_target(cli_cmd *c, const char *const *ops, size_t n,
     c->help_for = CLI_MAIN; /* the list of commands helps most */
     if (id < 0)
         return 2;
-    if ((id == CLI_TOPICS || id == CLI_GROUPS) && n > 1) {
+    if ((id == CLI_TOPICS || id == CLI_GROUPS || id == CLI_DLT) && n > 1) {
         c->help_for = id;
         return 2; /* an unknown subcommand, named in err */
     }
@@ -712,7 +717,7 @@ int cli_parse(int argc, char **argv, cli_cmd *out, char *err, size_t errlen)
     }
     if (s.err[0])
         return fail(err, errlen, "%s", s.err);
-    if (id < 0 || id == CLI_TOPICS || id == CLI_GROUPS)
+    if (id < 0 || id == CLI_TOPICS || id == CLI_GROUPS || id == CLI_DLT)
         return 2;
     if (id == CLI_HELP)
         return help_target(out, s.ops + used, s.nops - used, err, errlen);

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Commands; CLI_TOPICS and CLI_GROUPS stand for a family in help only. */
+/* Commands; CLI_TOPICS, CLI_GROUPS and CLI_DLT stand for a family in help
+ * only. */
 enum cli_command {
     CLI_MAIN = 0, /* help for the whole tool */
     CLI_HELP,
@@ -33,6 +34,8 @@ enum cli_command {
     CLI_VERIFY,
     CLI_STATS,
     CLI_BACKUP,
+    CLI_DLT,
+    CLI_DLT_REDRIVE,
     CLI_NCOMMANDS
 };
 
@@ -100,7 +103,7 @@ typedef struct cli_cmd {
     int has_offset;
     int64_t offset; /* >= 0, CLI_OFFSET_BEGINNING or CLI_OFFSET_END */
     const char *group, *client_id;
-    int64_t max;    /* -1: unlimited */
+    int64_t max;    /* consume, dlt redrive; -1: unlimited */
     int timeout_ms; /* -1: not given */
     const char *format; /* validated; "%v\n" when not given */
     int encoding;       /* enum cli_encoding */

@@ -34,6 +34,8 @@ static const char main_text[] =
     "    verify [TOPIC]                   check every stored batch\n"
     "    stats                            file, map, readers, per-topic rates\n"
     "    backup DEST                      consistent copy while in use\n"
+    "    dlt redrive TOPIC                move dead letters back to their\n"
+    "                                     topics to be tried again\n"
     "    version                          print the version\n"
     "\n"
     "    Run 'rill help COMMAND' or 'rill COMMAND --help' for its options.\n"
@@ -297,6 +299,34 @@ static const char backup_text[] =
     "up, stop its users, and put the copy in its place. Progress is shown\n"
     "on stderr when it is a terminal.\n";
 
+static const char dlt_text[] =
+    "Usage: rill dlt COMMAND [OPTIONS]\n"
+    "\n"
+    "    redrive TOPIC [--max N]        move the records of dead-letter\n"
+    "                                   TOPIC back to their topics\n"
+    "\n"
+    "Run 'rill dlt COMMAND --help' for details.\n";
+
+static const char dlt_redrive_text[] =
+    "Usage: rill dlt redrive TOPIC [--max N]\n"
+    "\n"
+    "Moves the records of the dead-letter topic TOPIC (such as\n"
+    "orders.dlt, written by a rill_retrier) back to the topic each came\n"
+    "from, named in its rill-retry-original-topic header, and to its\n"
+    "original partition, without the rill-retry-* headers: the retrier\n"
+    "tries them again from the first attempt. Records stay in TOPIC too.\n"
+    "\n"
+    "Group TOPIC-redrive remembers how far it got, in the same\n"
+    "transactions as the records it moved: running it again continues\n"
+    "there and never moves a record twice, even after a crash. Records\n"
+    "without the header are passed over. Prints how many it moved.\n"
+    "\n"
+    "Options:\n"
+    "    -n, --max N           move at most N records\n"
+    "\n"
+    "Example:\n"
+    "    rill dlt redrive email-requests.dlt\n";
+
 static const char version_text[] =
     "Usage: rill version\n"
     "\n"
@@ -324,6 +354,8 @@ const char *help_text(int command)
         [CLI_VERIFY] = verify_text,
         [CLI_STATS] = stats_text,
         [CLI_BACKUP] = backup_text,
+        [CLI_DLT] = dlt_text,
+        [CLI_DLT_REDRIVE] = dlt_redrive_text,
     };
     if (command < 0 || command >= CLI_NCOMMANDS || !texts[command])
         return main_text;

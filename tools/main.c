@@ -94,6 +94,8 @@ static int dispatch(const cli_cmd *c)
         return cmd_stats(c);
     case CLI_BACKUP:
         return cmd_backup(c);
+    case CLI_DLT_REDRIVE:
+        return cmd_dlt(c);
     }
     return usage_error("no command given", CLI_MAIN);
 }

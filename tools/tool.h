@@ -41,5 +41,6 @@ int cmd_groups(const cli_cmd *c);
 int cmd_verify(const cli_cmd *c);
 int cmd_stats(const cli_cmd *c);
 int cmd_backup(const cli_cmd *c);
+int cmd_dlt(const cli_cmd *c);
 
 #endif
