@@ -64,6 +64,7 @@ typedef struct bench_config {
      * max_poll_records at a time. */
     uint64_t consume_records;
     unsigned poll_records;
+    double consume_cap; /* seconds per pass */
 
     /* latency: latency_warmup records (not measured), then
      * latency_records measured, latency_rate per second evenly paced. */
@@ -197,11 +198,17 @@ typedef struct produce_params {
     uint64_t total_bytes;    /* steady: value bytes to write in all */
 } produce_params;
 
+/* A consume pass reads the partition from its start to its end, or stops
+ * at the first poll after time_cap seconds (the slower peers). */
 typedef struct consume_params {
     size_t value_size;
     uint64_t records;
     unsigned poll_records;
+    double time_cap;
 } consume_params;
+
+/* The CLOCK_MONOTONIC nanoseconds at which a pass that began at t0 stops. */
+uint64_t consume_deadline(const consume_params *p, uint64_t t0);
 
 /* latency: warmup + records records, each stamped with CLOCK_MONOTONIC
  * nanoseconds in its first 8 value bytes, sent one at a time from one

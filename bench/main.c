@@ -44,10 +44,10 @@ static void usage(FILE *f)
         "\n"
         "profiles (the last one given wins; --default when none is):\n"
         "  --default        100-byte values; produce batches 1, 100, 1000 at\n"
-        "                   sync none and always (runs of at most 1 s);\n"
+        "                   sync none and always (runs of at most 0.75 s);\n"
         "                   compress at batches 100, 1000; consume\n"
         "                   2,000,000 records; 1-8 threads, 2 and 4\n"
-        "                   processes; steady state at retention 16 MiB x 10\n"
+        "                   processes; steady state at retention 64 MiB x 10\n"
         "                   for 1 KiB and 100-byte values; latency of 30,000\n"
         "                   records at 10,000/s; 10 rebalance kills;\n"
         "                   group-consume of 3,000,000 records in 6\n"
@@ -118,11 +118,12 @@ static void profile_default(bench_config *c)
     c->profile = "default";
     c->reps = 3;
     c->produce_max_records = 2000000;
-    c->produce_cap_none = 1.0;
-    c->produce_cap_always = 1.0;
-    c->warmup_seconds = 0.25;
-    c->parallel_seconds = 1.0;
-    c->steady_retention = (int64_t)16 << 20;
+    c->produce_cap_none = 0.75;
+    c->produce_cap_always = 0.75;
+    c->warmup_seconds = 0.2;
+    c->parallel_seconds = 0.75;
+    c->consume_cap = 1.0;
+    c->steady_retention = (int64_t)64 << 20;
     c->consume_records = 2000000;
     c->latency_records = 30000;
     c->latency_warmup = 1000;
@@ -141,10 +142,11 @@ static void profile_full(bench_config *c)
     c->compress_batches[1] = 100;
     c->compress_batches[2] = 1000;
     c->produce_max_records = 4000000;
-    c->produce_cap_none = 1.5;
-    c->produce_cap_always = 1.5;
-    c->warmup_seconds = 0.5;
-    c->parallel_seconds = 2.0;
+    c->produce_cap_none = 1.0;
+    c->produce_cap_always = 1.0;
+    c->warmup_seconds = 0.3;
+    c->parallel_seconds = 1.0;
+    c->consume_cap = 2.0;
     c->steady_retention = (int64_t)256 << 20;
     c->latency_records = 100000;
     c->rebalance_kills = 20;
@@ -166,6 +168,7 @@ static void profile_quick(bench_config *c)
     c->produce_cap_always = 0.25;
     c->warmup_seconds = 0.05;
     c->parallel_seconds = 0.1;
+    c->consume_cap = 0.5;
     c->steady_retention = (int64_t)1 << 20;
     c->consume_records = 5000;
     c->latency_records = 2000;

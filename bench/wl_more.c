@@ -212,8 +212,10 @@ int wl_producers(const bench_config *cfg, bench_rows *rows)
     }
     for (size_t i = 0; i < cfg->n_procs && n < MAX_VARIANTS; i++)
         v[n++] = parallel_variant(cfg, &bench_system_rill, 1, cfg->procs[i]);
+    /* LMDB (no group commit) at one thread and at the most. */
     for (size_t i = 0; i < cfg->n_threads && n < MAX_VARIANTS; i++)
-        if (sys_enabled(cfg, &bench_system_lmdb))
+        if (sys_enabled(cfg, &bench_system_lmdb) &&
+            (cfg->threads[i] == 1 || i == cfg->n_threads - 1))
             v[n++] = parallel_variant(cfg, &bench_system_lmdb,
                                       cfg->threads[i], 1);
     progress("producers: single %zu-byte records at sync always for %g s "

@@ -181,7 +181,9 @@ static int file_consume(const consume_params *p, const char *dir,
     int fd = open_log(dir, path, sizeof path, O_RDONLY);
     int rc = fd < 0 ? -1 : 0, bad = 0;
     size_t have = 0;
-    while (!rc && !bad) {
+    uint64_t deadline = consume_deadline(p, t0);
+    bool capped = false;
+    while (!rc && !bad && !(capped = now_ns() >= deadline)) {
         ssize_t r = read(fd, buf + have, READ_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
@@ -198,7 +200,7 @@ static int file_consume(const consume_params *p, const char *dir,
         close(fd);
     uint64_t t1 = now_ns();
     free(buf);
-    if (!rc && (bad || have)) {
+    if (!rc && (bad || (have && !capped))) {
         fprintf(stderr, "rill-bench: file: a bad record after %llu\n",
                 (unsigned long long)n);
         rc = -1;

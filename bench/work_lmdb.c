@@ -192,12 +192,17 @@ static int lmdb_consume(const consume_params *p, const char *dir,
         mdb_env_close(env);
         return fail("opening a cursor", rc);
     }
+    uint64_t deadline = consume_deadline(p, t0);
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (rc == 0) {
         if (v.mv_size != p->value_size)
             break;
         s += ((const uint8_t *)v.mv_data)[0];
         n++;
+        if ((n & 0xffff) == 0 && now_ns() >= deadline) {
+            rc = MDB_NOTFOUND; /* stopped at the time cap */
+            break;
+        }
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);

@@ -319,12 +319,16 @@ static long take_entries(reader *rd, redisReply *r, size_t vsize,
 
 /* Reads the stream to its end with a fresh group. */
 static int read_all(redis_srv *s, reader *rd, const consume_params *p,
-                    uint64_t *n, uint64_t *sum)
+                    uint64_t *n, uint64_t *sum, uint64_t deadline)
 {
     redisReply *prev = NULL, *r;
     char count[24];
     snprintf(count, sizeof count, "%u", p->poll_records);
     for (;;) {
+        if (now_ns() >= deadline) {
+            freeReplyObject(prev);
+            return 0; /* stopped at the time cap */
+        }
         if (rd->nack)
             redisAppendCommandArgv(s->c, (int)(3 + rd->nack), rd->argv,
                                    rd->argvlen);
@@ -387,7 +391,7 @@ static int redis_consume(const consume_params *p, const char *dir,
                  ? 0 : reply_fail(s, r, "XGROUP CREATE");
     if (!rc) {
         freeReplyObject(r);
-        rc = read_all(s, &rd, p, &n, &sm);
+        rc = read_all(s, &rd, p, &n, &sm, consume_deadline(p, t0));
     }
     uint64_t t1 = now_ns();
     free(rd.argv);

@@ -208,7 +208,8 @@ static int rill_bench_consume(const consume_params *p, const char *dir,
     rill_topic_partition tp = {TOPIC, 0, RILL_OFFSET_BEGINNING};
     if ((rc = rill_assign(c, &tp, 1)))
         rc = rill_bench_fail("rill_assign", rc);
-    while (!rc && n < p->records) {
+    uint64_t deadline = consume_deadline(p, t0);
+    while (!rc && n < p->records && now_ns() < deadline) {
         const rill_record *recs;
         size_t got;
         if ((rc = rill_poll(c, 0, &recs, &got))) {

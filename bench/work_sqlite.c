@@ -227,8 +227,12 @@ static int sqlite_consume(const consume_params *p, const char *dir,
     sqlite3_bind_int(sel, 2, 0);
     sqlite3_bind_int64(sel, 4, (sqlite3_int64)p->poll_records);
     int64_t last = -1, got;
-    while ((got = scan(db, sel, &last, p->value_size, &s)) > 0)
+    uint64_t deadline = consume_deadline(p, t0);
+    while ((got = scan(db, sel, &last, p->value_size, &s)) > 0) {
         n += (uint64_t)got;
+        if (now_ns() >= deadline)
+            break;
+    }
     sqlite3_finalize(sel);
     sqlite3_close(db);
     uint64_t t1 = now_ns();
