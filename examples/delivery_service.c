@@ -186,7 +186,8 @@ int main(int argc, char **argv)
     o.client_id = name;
     o.enable_auto_commit = 0; /* offsets go with the deliveries */
     const char *topic = ROUTE_TOPIC;
-    if ((rc = rill_consumer_new(&c, r, &o)) || (rc = rill_subscribe(c, &topic, 1)))
+    if ((rc = rill_consumer_new(&c, r, &o)) ||
+        (rc = rill_subscribe(c, &topic, 1)))
         return fail("subscribe", rc);
     counters mine = {0, 0};
     long long last = now_ms();

@@ -69,7 +69,8 @@ static int64_t expected_minutes(int from, int to)
 /* The route event of an order; -1 for hubs it does not know. */
 static int plan_route(route_event *out, const order_event *o)
 {
-    int from = hub_index(o->supplier_hub_id), to = hub_index(o->receiver_hub_id);
+    int from = hub_index(o->supplier_hub_id);
+    int to = hub_index(o->receiver_hub_id);
     if (from < 0 || to < 0)
         return -1;
     memset(out, 0, sizeof *out);
@@ -172,7 +173,8 @@ int main(int argc, char **argv)
     o.auto_commit_interval_ms = (unsigned)commit_ms;
     o.on_rebalance = on_rebalance;
     const char *topic = ORDER_TOPIC;
-    if ((rc = rill_consumer_new(&c, r, &o)) || (rc = rill_subscribe(c, &topic, 1)))
+    if ((rc = rill_consumer_new(&c, r, &o)) ||
+        (rc = rill_subscribe(c, &topic, 1)))
         return fail("subscribe", rc);
     route_event *routes = malloc(o.max_poll_records * sizeof *routes);
     rill_message *msgs = malloc(o.max_poll_records * sizeof *msgs);

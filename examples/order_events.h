@@ -74,7 +74,8 @@ static inline int hub_index(const char *id)
 /* An order's id: a UUID ending in its number (1, 2, ...). */
 static inline void order_id(char out[37], long long number)
 {
-    snprintf(out, 37, "00000000-0000-4000-8000-%012lld", number);
+    snprintf(out, 37, "00000000-0000-4000-8000-%012llu",
+             (unsigned long long)number % 1000000000000ULL);
 }
 
 /* ---- the events ---- */
@@ -186,6 +187,30 @@ static inline void event_encode(msgpack_sbuffer *sb, const field *fs,
     }
 }
 
+/* Stores the value v in the struct at p when the key k names a field
+ * of it and v has the field's type. */
+static inline void decode_field(const field *fs, void *p,
+                                const msgpack_object *k,
+                                const msgpack_object *v)
+{
+    if (k->type != MSGPACK_OBJECT_STR)
+        return;
+    for (const field *f = fs; f->key; f++) {
+        if (strlen(f->key) != k->via.str.size ||
+            memcmp(f->key, k->via.str.ptr, k->via.str.size))
+            continue;
+        char *at = (char *)p + f->off;
+        int is_int = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+                     v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        if (f->size && v->type == MSGPACK_OBJECT_STR)
+            snprintf(at, f->size, "%.*s", (int)v->via.str.size,
+                     v->via.str.ptr);
+        else if (!f->size && is_int)
+            *(int64_t *)at = v->via.i64;
+        return;
+    }
+}
+
 /* Decodes a msgpack map into the struct at p (zeroed first); keys it
  * does not know are skipped, strings too long are cut. Returns 0, or -1
  * when the bytes are not a map. */
@@ -200,22 +225,8 @@ static inline int event_decode(const void *data, size_t len, const field *fs,
     if (msgpack_unpack_next(&u, data, len, &off) == MSGPACK_UNPACK_SUCCESS &&
         u.data.type == MSGPACK_OBJECT_MAP) {
         const msgpack_object_map *m = &u.data.via.map;
-        for (uint32_t i = 0; i < m->size; i++) {
-            const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-            for (const field *f = fs; f->key && k->type == MSGPACK_OBJECT_STR;
-                 f++) {
-                if (strlen(f->key) != k->via.str.size ||
-                    memcmp(f->key, k->via.str.ptr, k->via.str.size))
-                    continue;
-                char *at = (char *)p + f->off;
-                if (f->size && v->type == MSGPACK_OBJECT_STR)
-                    snprintf(at, f->size, "%.*s", (int)v->via.str.size,
-                             v->via.str.ptr);
-                else if (!f->size && (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
-                                      v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER))
-                    *(int64_t *)at = v->via.i64;
-            }
-        }
+        for (uint32_t i = 0; i < m->size; i++)
+            decode_field(fs, p, &m->ptr[i].key, &m->ptr[i].val);
         rc = 0;
     }
     msgpack_unpacked_destroy(&u);

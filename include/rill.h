@@ -856,11 +856,12 @@ typedef struct rill_retrier rill_retrier; /* one thread at a time */
  * "<topic><dlt_suffix>" when missing, with the topic's partition count,
  * compression and a record limit 4 KiB above the topic's (for the
  * headers), and subscribes one consumer of group_id to the topic and its
- * retry topics (without auto-commit). p may be NULL for the defaults;
- * strings and the not_retryable list are copied. Destroy it before
- * closing r. Errors: RILL_EINVAL (bad argument or policy, a name too
- * long), RILL_ENOTFOUND (no such topic), RILL_EPERM (read-only),
- * RILL_EFULL, RILL_ENOMEM. Thread safety: safe (on r). */
+ * retry topics (without auto-commit). The retry topics serve this group
+ * alone: another group retrying the same topic needs other suffixes.
+ * p may be NULL for the defaults; strings and the not_retryable list are
+ * copied. Destroy it before closing r. Errors: RILL_EINVAL (bad argument
+ * or policy, a name too long), RILL_ENOTFOUND (no such topic), RILL_EPERM
+ * (read-only), RILL_EFULL, RILL_ENOMEM. Thread safety: safe (on r). */
 int rill_retrier_new(rill_retrier **out, rill *r, const char *group_id,
                      const char *topic, const rill_retry_policy *p,
                      rill_retry_handler h, void *opaque);

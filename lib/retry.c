@@ -454,7 +454,8 @@ static int wait_until(rill_retrier *rt, const rill_record *rec, int64_t due)
     if ((rc = rill_pause(rt->c, &tp, 1)))
         return rc == RILL_ENOTFOUND ? 0 : rc;
     for (size_t i = 0; i < rt->nwait; i++)
-        if (rt->wait[i].topic == topic && rt->wait[i].partition == tp.partition) {
+        if (rt->wait[i].topic == topic &&
+            rt->wait[i].partition == tp.partition) {
             rt->wait[i].due = due;
             return 0;
         }

@@ -57,11 +57,13 @@ start_hub() {
     pids="$pids $!"
 }
 
-echo "rill demo: $ORDERS orders through order_service -> 3 x hub_service -> delivery_service,"
-echo "separate processes sharing the directory $DIR (logs: $OUT/*.log)"
+echo "rill demo: $ORDERS orders through order_service -> 3 x hub_service ->"
+echo "delivery_service, separate processes sharing the directory $DIR"
+echo "(logs: $OUT/*.log)"
 echo
-"$B/rill" -d "$DIR" topics create order-after-create --partitions 6 || exit 1
-"$B/rill" -d "$DIR" topics create hub-route-after-create --partitions 6 || exit 1
+for t in order-after-create hub-route-after-create; do
+    "$B/rill" -d "$DIR" topics create $t --partitions 6 || exit 1
+done
 
 "$X/delivery_service" "$DIR" >"$OUT/delivery.log" 2>&1 &
 delivery=$!
@@ -69,7 +71,8 @@ pids="$pids $delivery"
 start_hub 1
 start_hub 2
 start_hub 3
-"$X/order_service" "$DIR" --orders "$ORDERS" --rate "$RATE" >"$OUT/order.log" 2>&1 &
+"$X/order_service" "$DIR" --orders "$ORDERS" --rate "$RATE" \
+    >"$OUT/order.log" 2>&1 &
 producer=$!
 pids="$pids $producer"
 
@@ -121,11 +124,15 @@ redeliveries=$(val redeliveries)
 
 echo
 echo "summary"
-printf '  %-13s %6s  %s\n' orders "$orders" "published by order_service" \
-    routes "$routes" "published by hub_service ($((routes - orders)) again after the kill)" \
-    deliveries "$deliveries" "created by delivery_service, one per order" \
-    redeliveries "$redeliveries" "route events seen again, recognised by order id" \
-    "final lag" "$(val hub_lag)" "hub-service-group, $(val delivery_lag) delivery-service-group"
+line() { printf '  %-13s %6s  %s\n' "$@"; }
+line orders "$orders" "published by order_service"
+line routes "$routes" \
+    "published by hub_service ($((routes - orders)) again after the kill)"
+line deliveries "$deliveries" "created by delivery_service, one per order"
+line redeliveries "$redeliveries" \
+    "route events seen again, recognised by order id"
+line "final lag" "$(val hub_lag)" \
+    "hub-service-group, $(val delivery_lag) delivery-service-group"
 [ "$orders" = "$ORDERS" ] || die "$orders orders published, not $ORDERS"
 [ "$deliveries" = "$orders" ] || die "$deliveries deliveries for $orders orders"
 [ "$routes" = $((orders + redeliveries)) ] ||

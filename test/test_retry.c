@@ -77,6 +77,10 @@ static int handler(void *opaque, const rill_record *rec, int attempt,
         return 0;
     if (vl == 3 && !memcmp(v, "bad", 3))
         return 400;
+    if (vl == 5 && !memcmp(v, "quiet", 5)) {
+        errmsg[0] = '\0';
+        return 7;
+    }
     if (vl > 5 && !memcmp(v, "fail-", 5))
         return attempt <= v[5] - '0' ? 503 : 0;
     return 42;
@@ -337,13 +341,17 @@ static void not_retryable_codes_go_straight_to_the_dlt(void **state)
     p.not_retryable = codes;
     p.not_retryable_count = 2;
     calls.n = 0;
-    topic_new(f->r, "jobs", 1);
+    topic_new(f->r, "jobs", 2);
     ok(rill_retrier_new(&rt, f->r, "workers", "jobs", &p, handler, NULL));
     produce(f->r, "jobs", 0, "x", "bad");
     produce(f->r, "jobs", 0, "y", "always");
-    assert_int_equal(run(rt), 2);
+    produce(f->r, "jobs", 1, "z", "quiet"); /* no message */
+    assert_int_equal(run(rt), 3);
     assert_int_equal(count(f->r, "jobs.dlt"), 1);
-    assert_int_equal(count(f->r, "jobs.retry-1"), 1);
+    assert_int_equal(count(f->r, "jobs.retry-1"), 2);
+    assert_non_null(strstr(only_record(f->r, "jobs.retry-1", 1),
+                           "rill-retry-error-code=7;"
+                           "rill-retry-error-message=;"));
     const char *dead = only_record(f->r, "jobs.dlt", 0);
     assert_non_null(strstr(dead, "x|bad|"));
     assert_non_null(strstr(dead, "rill-retry-attempts=1;"));
@@ -562,7 +570,8 @@ static void killed_retriers_move_each_failure_exactly_once(void **state)
         /* Two at a time in odd rounds, sharing the partitions. */
         pid_t a = spawn(retrier_main, busy);
         pid_t b = round % 2 ? spawn(retrier_main, busy) : -1;
-        struct timespec ts = {0, (long)(10 + next_random(&seed) % 60) * 1000000};
+        long ms = (long)(10 + next_random(&seed) % 60);
+        struct timespec ts = {0, ms * 1000000};
         nanosleep(&ts, NULL);
         kill(a, SIGKILL);
         assert_int_equal(wait_child(a), 128 + SIGKILL);
