@@ -31,6 +31,8 @@
 
 #include "order_events.h"
 
+enum { MAX_POLL = 500 };
+
 static volatile sig_atomic_t stop;
 static const char *name = "hub-service";
 
@@ -97,10 +99,11 @@ static int plan_route(route_event *out, const order_event *o)
 }
 
 /* Publishes the routes of one poll's orders in one atomic batch. */
-static int publish_routes(rill *r, const rill_record *recs, size_t n,
-                          route_event *routes, rill_message *msgs,
-                          size_t *ends)
+static int publish_routes(rill *r, const rill_record *recs, size_t n)
 {
+    static route_event routes[MAX_POLL];
+    static rill_message msgs[MAX_POLL];
+    static size_t ends[MAX_POLL];
     msgpack_sbuffer sb;
     size_t k = 0;
     msgpack_sbuffer_init(&sb);
@@ -171,14 +174,12 @@ int main(int argc, char **argv)
     o.group_id = HUB_GROUP;
     o.client_id = name;
     o.auto_commit_interval_ms = (unsigned)commit_ms;
+    o.max_poll_records = MAX_POLL;
     o.on_rebalance = on_rebalance;
     const char *topic = ORDER_TOPIC;
     if ((rc = rill_consumer_new(&c, r, &o)) ||
         (rc = rill_subscribe(c, &topic, 1)))
         return fail("subscribe", rc);
-    route_event *routes = malloc(o.max_poll_records * sizeof *routes);
-    rill_message *msgs = malloc(o.max_poll_records * sizeof *msgs);
-    size_t *ends = malloc(o.max_poll_records * sizeof *ends);
     long long total = 0, last = now_ms();
     while (!stop && (!idle_ms || now_ms() - last < idle_ms)) {
         const rill_record *recs;
@@ -187,7 +188,7 @@ int main(int argc, char **argv)
             return fail("poll", rc);
         if (n == 0)
             continue;
-        if ((rc = publish_routes(r, recs, n, routes, msgs, ends)))
+        if ((rc = publish_routes(r, recs, n)))
             return fail("publish routes", rc);
         total += (long long)n;
         last = now_ms();
@@ -195,9 +196,6 @@ int main(int argc, char **argv)
     if ((rc = rill_consumer_close(c)))
         return fail("close", rc);
     printf("hub_service[%s]: published %lld routes\n", name, total);
-    free(routes);
-    free(msgs);
-    free(ends);
     rill_close(r);
     return 0;
 }

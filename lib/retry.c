@@ -199,12 +199,11 @@ static int make_topics(rill_retrier *rt, const char *topic)
     rt->levels = rt->p.max_attempts;
     rt->names = calloc((size_t)rt->levels + 1, sizeof *rt->names);
     rt->counts = calloc((size_t)rt->levels + 1, sizeof *rt->counts);
-    if (!rt->names || !rt->counts)
-        rc = rill_err(RILL_ENOMEM, "out of memory");
-    if (!rc && !(rt->names[0] = rill_strdup(topic)))
-        rc = rill_err(RILL_ENOMEM, "out of memory");
-    if (!rc)
-        rt->counts[0] = (int32_t)src->partition_count;
+    if (!rt->names || !rt->counts || !(rt->names[0] = rill_strdup(topic))) {
+        rill_topic_info_free(src);
+        return rill_err(RILL_ENOMEM, "out of memory");
+    }
+    rt->counts[0] = (int32_t)src->partition_count;
     for (int i = 1; !rc && i <= rt->levels; i++) {
         int last = i == rt->levels;
         rc = topic_name(&rt->names[i], topic,
@@ -525,7 +524,7 @@ static int move(rill_retrier *rt, const rill_record *rec, int level, int code,
     int64_t now = now_ms(rt->r);
     snprintf(v.failed_at, sizeof v.failed_at, "%lld", (long long)now);
     snprintf(v.due, sizeof v.due, "%lld",
-             (long long)(now + backoff_ms(&rt->p, attempts)));
+             (long long)now + backoff_ms(&rt->p, attempts));
     rill_message m = {
         .topic = rt->names[to],
         .partition = rec->partition < rt->counts[to] ? rec->partition
@@ -632,8 +631,8 @@ RILL_API int rill_retrier_poll(rill_retrier *rt, int timeout_ms,
 static int redrive_one(rill_txn *t, rill *r, const rill_record *rec,
                        bool *skip)
 {
-    const void *tv;
-    size_t tl;
+    const void *tv = NULL;
+    size_t tl = 0;
     char topic[RILL_TOPIC_NAME_MAX + 1];
     *skip = rill_record_header(&tv, &tl, rec, H_TOPIC) != 0 || tl == 0 ||
             tl > RILL_TOPIC_NAME_MAX;
