@@ -212,10 +212,11 @@ static void steady_script(FILE *f, const chart_files *c, int sets)
                "written'\n"
                "set xlabel 'tenth of the run'\nset xrange [0.5:10.5]\n"
                "set grid\nset key bottom right\nset yrange [0:*]\n"
-               "set ylabel 'records/s'\n");
+               "set ylabel 'records/s'\nset format y '%%.1s%%c'\n");
     fprintf(f, "plot for [i=0:%d] '%s' index i using 1:2 with linespoints "
                "lw 2 title columnheader(1)\n", sets - 1, c->data);
-    fprintf(f, "set ylabel 'data file MiB'\nset key top left\n"
+    fprintf(f, "set ylabel 'data file MiB'\nset format y '%%g'\n"
+               "set key bottom right\n"
                "plot for [i=0:%d] '%s' index i using 1:3 with "
                "linespoints lw 2 title columnheader(1), '%s' index 0 "
                "using 1:4 with lines dt 2 title 'retention_bytes'\n"
