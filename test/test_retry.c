@@ -119,6 +119,19 @@ static int64_t count(rill *r, const char *topic)
     return n;
 }
 
+/* count, or 0 while the topic does not exist yet. */
+static int64_t count_if(rill *r, const char *topic)
+{
+    rill_topic_info *t;
+    if (rill_topic_describe(&t, r, topic))
+        return 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < t->partition_count; i++)
+        n += t->partitions[i].records;
+    rill_topic_info_free(t);
+    return n;
+}
+
 static void copy_one(const rill_record *rec, void *arg)
 {
     char *out = arg; /* "key|value|hdr=v;hdr=v;" */
@@ -567,11 +580,17 @@ static void killed_retriers_move_each_failure_exactly_once(void **state)
     const char *busy[] = {f->dir, "1000000"}, *finish[] = {f->dir, "25"};
     for (int round = 0; round < ROUNDS; round++) {
         produce_jobs(f->r, round * PER_ROUND, PER_ROUND);
-        /* Two at a time in odd rounds, sharing the partitions. */
+        /* Two at a time in odd rounds, sharing the partitions; killed
+         * at a random moment once they have started moving records. */
         pid_t a = spawn(retrier_main, busy);
         pid_t b = round % 2 ? spawn(retrier_main, busy) : -1;
-        long ms = (long)(10 + next_random(&seed) % 60);
-        struct timespec ts = {0, ms * 1000000};
+        struct timespec tick = {0, 500000};
+        for (int t = 0; t < 20000; t++) {
+            if (count_if(f->r, "jobs.retry-1") > before)
+                break;
+            nanosleep(&tick, NULL);
+        }
+        struct timespec ts = {0, (long)(next_random(&seed) % 20000) * 1000};
         nanosleep(&ts, NULL);
         kill(a, SIGKILL);
         assert_int_equal(wait_child(a), 128 + SIGKILL);
