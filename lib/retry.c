@@ -428,6 +428,9 @@ static bool is_held(const rill_retrier *rt, const rill_record *rec)
  * round: the next poll starts there. */
 static int hold(rill_retrier *rt, const rill_record *rec)
 {
+    int rc = rill_seek(rt->c, rec->topic, rec->partition, rec->offset);
+    if (rc && rc != RILL_ENOTFOUND) /* RILL_ENOTFOUND: no longer ours */
+        return rc;
     if (rt->nhold == rt->hold_cap) {
         size_t cap = rt->hold_cap ? rt->hold_cap * 2 : 16;
         held *h = realloc(rt->hold, cap * sizeof *h);
@@ -438,8 +441,7 @@ static int hold(rill_retrier *rt, const rill_record *rec)
     }
     rt->hold[rt->nhold++] = (held){rt->names[level_of(rt, rec->topic)],
                                    rec->partition};
-    int rc = rill_seek(rt->c, rec->topic, rec->partition, rec->offset);
-    return rc == RILL_ENOTFOUND ? 0 : rc; /* no longer assigned */
+    return 0;
 }
 
 /* Pauses rec's partition until due, with rec next to read. */
@@ -612,12 +614,14 @@ RILL_API int rill_retrier_poll(rill_retrier *rt, int timeout_ms,
             rc = handle(rt, &recs[i], handled);
     if (rc) {
         /* The record that failed and everything after it are read again
-         * next round. */
+         * next round: seeking from the last back, each partition ends at
+         * its first record not handled. */
         char msg[512];
         snprintf(msg, sizeof msg, "%s", rill_errmsg());
-        for (size_t j = i - 1; j < n; j++)
+        for (size_t j = n; j-- > i - 1;)
             if (!is_held(rt, &recs[j]))
-                hold(rt, &recs[j]);
+                rill_seek(rt->c, recs[j].topic, recs[j].partition,
+                          recs[j].offset);
         commit_round(rt);
         return rill_err(rc, "%s", msg);
     }

@@ -373,6 +373,60 @@ static void not_retryable_codes_go_straight_to_the_dlt(void **state)
     rill_retrier_destroy(rt);
 }
 
+/* How often the handler was called for key. */
+static int calls_for(const char *key)
+{
+    int n = 0;
+    for (size_t i = 0; i < calls.n; i++)
+        n += strcmp(calls.key[i], key) == 0;
+    return n;
+}
+
+static int64_t committed(rill *r, const char *group, const char *topic,
+                         int32_t partition)
+{
+    rill_group_info *g;
+    int64_t off = RILL_OFFSET_INVALID;
+    ok(rill_group_describe(&g, r, group));
+    for (size_t i = 0; i < g->partition_count; i++)
+        if (g->partitions[i].partition == partition &&
+            !strcmp(g->partitions[i].topic, topic))
+            off = g->partitions[i].committed;
+    rill_group_info_free(g);
+    return off;
+}
+
+static void a_failed_move_reads_the_record_again(void **state)
+{
+    rfix *f = *state;
+    rill_retrier *rt;
+    rill_topic_config c;
+    calls.n = 0;
+    topic_new(f->r, "jobs", 1);
+    rill_topic_config_init(&c);
+    c.max_record_bytes = 100; /* too small for a record with its headers */
+    ok(rill_topic_create(f->r, "jobs.retry-1", &c));
+    ok(rill_retrier_new(&rt, f->r, "workers", "jobs", NULL, handler, NULL));
+    produce(f->r, "jobs", 0, "a", "ok");
+    produce(f->r, "jobs", 0, "b", "always");
+    produce(f->r, "jobs", 0, "c", "ok");
+    size_t h;
+    fails(RILL_ETOOBIG, rill_retrier_poll(rt, 0, &h));
+    assert_int_equal(h, 2); /* a, and b whose move failed; not c */
+    assert_int_equal(committed(f->r, "workers", "jobs", 0), 1);
+    assert_int_equal(count(f->r, "jobs.retry-1"), 0);
+
+    c.max_record_bytes = 0;
+    ok(rill_topic_alter(f->r, "jobs.retry-1", &c));
+    assert_int_equal(run(rt), 2); /* b again, then c */
+    assert_int_equal(calls_for("a"), 1);
+    assert_int_equal(calls_for("b"), 2);
+    assert_int_equal(calls_for("c"), 1);
+    assert_int_equal(count(f->r, "jobs.retry-1"), 1);
+    assert_int_equal(committed(f->r, "workers", "jobs", 0), 3);
+    rill_retrier_destroy(rt);
+}
+
 static void record_header_finds_the_last(void **state)
 {
     (void)state;
@@ -679,6 +733,7 @@ int main(void)
         T(the_topic_keeps_flowing_while_a_record_waits),
         T(backoffs_grow_up_to_the_cap),
         T(not_retryable_codes_go_straight_to_the_dlt),
+        T(a_failed_move_reads_the_record_again),
         T(record_header_finds_the_last),
         T(redrive_moves_dead_letters_back_once),
         T(killed_retriers_move_each_failure_exactly_once),
