@@ -3,8 +3,10 @@
  * fails moves through "<topic>.retry-n" to "<topic>.dlt" with its
  * headers, waits its backoff by an injected clock (no sleeping) without
  * holding up other records, skips the retries on a not-retryable code,
- * and is moved exactly once even when the process running the retrier
- * is killed at random moments. Dead letters are moved back exactly once.
+ * is read again when its move fails, and is moved exactly once even when
+ * the processes running retriers (one or two sharing the group) are
+ * killed at random moments. Dead letters are moved back exactly once,
+ * through kills too.
  */
 #include "support.h"
 
