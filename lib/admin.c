@@ -80,6 +80,10 @@ static int verify_chunk(rill *r, const topic_meta *t, int32_t part,
     }
     *done = true;
     rc = log_seek(&r->env, cur, &p, *from, &val, &base);
+    /* *from is one past the last batch verified; log_seek finds the batch
+     * holding it, which is that batch again when it held several. */
+    if (rc == 0 && base < *from)
+        rc = log_next(&r->env, cur, &p, &val, &base);
     for (size_t n = 0; rc == 0; n++) {
         if (n == VERIFY_BATCHES_PER_TXN) {
             *done = false;

@@ -4,6 +4,7 @@
  * Files in a rill directory:
  *   data.mdb, lock.mdb   LMDB's data and lock files
  *   notify               the shared wake-up counter (notify.c)
+ *   write.lock           the writer lock around every write (wlock.c)
  * All are created with the configured mode exactly (created first with
  * O_EXCL and fchmod'ed, so the umask does not apply).
  *
@@ -500,6 +501,10 @@ int env_open(rill_env *e, const char *dir, const rill_options *o)
 
     rc = prepare_dir(e, dir, o->file_mode, e->read_only);
     if (!rc)
+        rc = wlock_open(&e->writer, dir, o->file_mode, e->read_only);
+    else
+        wlock_open(&e->writer, dir, 0, true); /* so close has one */
+    if (!rc)
         rc = env_configure(e, o);
     if (!rc)
         rc = env_open_files(e, dir, o);
@@ -542,6 +547,7 @@ void env_close(rill_env *e)
     pthread_mutex_destroy(&e->pool_lock);
     pthread_mutex_destroy(&e->flush_lock);
     pthread_cond_destroy(&e->flush_cond);
+    wlock_close(&e->writer);
     free(e->path);
     memset(e, 0, sizeof *e);
 }
@@ -675,9 +681,14 @@ int env_write_begin(rill_env *e, MDB_txn **txn)
     reader_check_maybe(e);
     for (int attempt = 0;; attempt++) {
         pthread_rwlock_rdlock(&e->gate);
+        if ((rc = wlock_acquire(&e->writer))) {
+            pthread_rwlock_unlock(&e->gate);
+            return rc;
+        }
         rc = mdb_txn_begin(e->mdb, NULL, 0, txn);
         if (rc == 0)
             return 0;
+        wlock_release(&e->writer);
         pthread_rwlock_unlock(&e->gate);
         if (rc == MDB_MAP_RESIZED && attempt < 8) {
             rc = env_grow(e, RILL__ERESIZED);
@@ -692,6 +703,7 @@ int env_write_begin(rill_env *e, MDB_txn **txn)
 int env_write_commit(rill_env *e, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);
+    wlock_release(&e->writer);
     pthread_rwlock_unlock(&e->gate);
     if (rc)
         return env_mdb_err(e, rc, "committing");
@@ -703,6 +715,7 @@ int env_write_commit(rill_env *e, MDB_txn *txn)
 void env_write_abort(rill_env *e, MDB_txn *txn)
 {
     mdb_txn_abort(txn);
+    wlock_release(&e->writer);
     pthread_rwlock_unlock(&e->gate);
 }
 

@@ -10,6 +10,8 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+
+#include "wlock.h"
 #include <stdatomic.h>
 #include <sys/types.h>
 
@@ -36,6 +38,8 @@ typedef struct rill_env {
     MDB_dbi db_offsets; /* committed offsets */
     MDB_dbi db_app;     /* the application's transactional table */
     MDB_dbi db_producers; /* idempotent producers' last sequences */
+
+    wlock writer; /* around every write transaction: see wlock.h */
 
     /* Held shared by every transaction of this process and exclusively
      * to remap (LMDB requires no active transaction in the process). */

@@ -366,6 +366,8 @@ static int build_map(compact_op *op)
             op->end = b.next;
         if (!rc)
             rc = log_seek(e, cur, &p, RILL_MAX(from, b.first), &v, &base);
+        if (rc == 0 && base < from) /* the batch mapped last: skip it */
+            rc = log_next(e, cur, &p, &v, &base);
         done = true;
         for (int n = 0; rc == 0 && base < op->end; n++) {
             if (n == COMPACT_READ_BATCHES) {

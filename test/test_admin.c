@@ -71,6 +71,24 @@ static void clean_directory_verifies(void **state)
     assert_int_equal(st.batches, 160);
 }
 
+/* A batch of several records where a verification chunk ends (every 2048
+ * batches) must be read once, not reported as overlapping itself. */
+static void verify_chunks_end_on_multi_record_batches(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 1);
+    fill(f->r, "t", 0, 2047, "one");
+    rill_message m[2] = {
+        {.topic = "t", .partition = 0, .value = "a", .value_len = 1},
+        {.topic = "t", .partition = 0, .value = "b", .value_len = 1}};
+    ok(rill_produce_batch(f->r, m, 2, NULL));
+    fill(f->r, "t", 0, 1, "last");
+    rill_verify_report rep;
+    ok(rill_verify(f->r, NULL, NULL, NULL, &rep));
+    assert_int_equal(rep.records, 2050);
+    assert_int_equal(rep.batches, 2049);
+}
+
 /* Flips a byte of the stored record holding marker in dir's data.mdb:
  * in every copy of it, since freed pages may still hold an old one. */
 static void flip_marker(const char *dir, const char *marker)
@@ -201,6 +219,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(clean_directory_verifies),
+        T(verify_chunks_end_on_multi_record_batches),
         T(flipped_bytes_are_reported_and_the_rest_reads),
         T(backup_while_another_process_writes),
     };
