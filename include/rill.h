@@ -153,6 +153,11 @@ typedef struct rill_options {
 /* Fills *o with the defaults above. Thread safety: safe. */
 void rill_options_init(rill_options *o);
 
+/* The time now, in ms since the epoch, by r's clock (rill_options.clock,
+ * else the system's): the clock rill stamps records and runs retention
+ * and timeouts by. r may be NULL for the system's. Thread safety: safe. */
+int64_t rill_now_ms(rill *r);
+
 /* Opens the rill directory dir, creating it (and the log inside it) when
  * missing unless o->read_only. o may be NULL for the defaults; the library
  * keeps no pointer to it.

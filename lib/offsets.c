@@ -362,6 +362,13 @@ static int desc_fill_rows(rill *r, MDB_txn *txn, const char *group,
     return rc;
 }
 
+static int tp_cmp(const void *a, const void *b)
+{
+    const rill_topic_partition *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
 static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
 {
     g->members = calloc(st->nmembers ? st->nmembers : 1, sizeof *g->members);
@@ -386,6 +393,9 @@ static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
             if (!mi->assigned[j].topic)
                 return rill_err(RILL_ENOMEM, "out of memory");
         }
+        /* In partition order, not the order they were acquired in. */
+        qsort(mi->assigned, mi->assigned_count, sizeof *mi->assigned,
+              tp_cmp);
     }
     return 0;
 }

@@ -3,11 +3,10 @@
  * topics, and moving dead letters back (see "Retries and dead letters" in
  * rill.h).
  *
- * Built on the public API: one group consumer subscribed to the topic and
- * its retry topics, rill_pause/rill_resume/rill_seek to wait for a retry
- * topic's head record, and a rill_txn per failed record that produces its
- * copy and commits the offset past it. The one thing the public API does
- * not offer is the handle's clock, read here with env_now_ms so due times
+ * Built on the public API alone: one group consumer subscribed to the
+ * topic and its retry topics, rill_pause/rill_resume/rill_seek to wait for
+ * a retry topic's head record, a rill_txn per failed record that produces
+ * its copy and commits the offset past it, and rill_now_ms, so due times
  * follow an injected clock.
  *
  * Why one topic per attempt: every record of "<topic>.retry-n" waits the
@@ -23,7 +22,6 @@
 #include <stdlib.h>
 
 #include "error.h"
-#include "rill_int.h"
 
 #define HDR_PREFIX "rill-retry-"
 #define H_TOPIC HDR_PREFIX "original-topic"
@@ -100,7 +98,7 @@ static int64_t backoff_ms(const rill_retry_policy *p, int attempt)
 
 static int64_t now_ms(rill *r)
 {
-    return env_now_ms(&r->env);
+    return rill_now_ms(r);
 }
 
 static int check_policy(const rill_retry_policy *p)

@@ -41,6 +41,11 @@ RILL_API void rill_options_init(rill_options *o)
     o->file_mode = 0600;
 }
 
+RILL_API int64_t rill_now_ms(rill *r)
+{
+    return r ? env_now_ms(&r->env) : rill_realtime_ms();
+}
+
 int rill_enter(rill *r)
 {
     if (!r)
