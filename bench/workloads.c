@@ -373,12 +373,18 @@ static int consume_setting(const bench_config *cfg, bench_rows *rows,
     return rc;
 }
 
+#define CONSUME_BYTES ((uint64_t)512 << 20)
+
 static int wl_consume(const bench_config *cfg, bench_rows *rows)
 {
     for (size_t v = 0; v < cfg->n_value_sizes; v++) {
+        /* Large values: at most CONSUME_BYTES of them per system. */
+        uint64_t records = cfg->consume_records;
+        if (records * cfg->value_sizes[v] > CONSUME_BYTES)
+            records = CONSUME_BYTES / cfg->value_sizes[v];
         consume_params p = {
             .value_size = cfg->value_sizes[v],
-            .records = cfg->consume_records,
+            .records = records,
             .poll_records = cfg->poll_records,
             .time_cap = cfg->consume_cap,
         };
