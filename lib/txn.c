@@ -207,7 +207,8 @@ RILL_API int rill_txn_produce(rill_txn *t, const rill_message *m,
     return 0;
 }
 
-RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
+/* The checks both consumer commits begin with. */
+static int check_consumer(rill_txn *t, rill_consumer *c)
 {
     int rc = txn_enter(t);
     if (!rc)
@@ -219,10 +220,14 @@ RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
                         "directory");
     if (!c->group_id)
         return rill_err(RILL_EINVAL, "the consumer has no group_id");
-    rill_topic_partition *tps;
-    size_t n;
-    if ((rc = consumer_positions(c, &tps, &n)))
-        return rc;
+    return 0;
+}
+
+/* Commits tps for c's group within t, fenced, and remembers them so c's
+ * committed marks move if t commits. Takes tps (freed on failure). */
+static int commit_for(rill_txn *t, rill_consumer *c, rill_topic_partition *tps,
+                      size_t n)
+{
     txn_consumer *tc = realloc(t->consumers,
                                (t->nconsumers + 1) * sizeof *tc);
     if (!tc) {
@@ -230,8 +235,8 @@ RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
         return rill_err(RILL_ENOMEM, "out of memory");
     }
     t->consumers = tc;
-    rc = offsets_commit_fenced(&t->r->env, t->txn, c->group_id,
-                               consumer_member_id(c), tps, n, t->now);
+    int rc = offsets_commit_fenced(&t->r->env, t->txn, c->group_id,
+                                   consumer_member_id(c), tps, n, t->now);
     if (rc) {
         free(tps);
         return doom(t, rc); /* a fenced consumer fails the whole txn */
@@ -240,58 +245,47 @@ RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
     return 0;
 }
 
+RILL_API int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c)
+{
+    rill_topic_partition *tps;
+    size_t n;
+    int rc = check_consumer(t, c);
+    if (!rc)
+        rc = consumer_positions(c, &tps, &n);
+    return rc ? rc : commit_for(t, c, tps, n);
+}
+
 RILL_API int rill_txn_commit_offsets(rill_txn *t, rill_consumer *c,
                                      const rill_topic_partition *tps,
                                      size_t n)
 {
-    int rc = txn_enter(t);
-    if (!rc)
-        rc = consumer_enter(c);
+    int rc = check_consumer(t, c);
     if (rc)
         return rc;
-    if (c->r != t->r)
-        return rill_err(RILL_EINVAL, "the consumer belongs to another "
-                        "directory");
-    if (!c->group_id)
-        return rill_err(RILL_EINVAL, "the consumer has no group_id");
     if (n && !tps)
         return rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
     rill_topic_partition *copy = calloc(n + 1, sizeof *copy);
     if (!copy)
         return rill_err(RILL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = topic_name_validate(tps[i].topic)) ||
-            (tps[i].partition < 0 &&
-             (rc = rill_err(RILL_EINVAL, "entry %zu: partition %d is "
-                            "invalid", i, tps[i].partition))) ||
-            (tps[i].offset < 0 &&
-             (rc = rill_err(RILL_EINVAL, "entry %zu: offset %lld is "
-                            "invalid", i, (long long)tps[i].offset)))) {
-            free(copy);
-            return rc;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if ((rc = topic_name_validate(tps[i].topic)))
+            break;
+        if (tps[i].partition < 0 || tps[i].offset < 0) {
+            rc = rill_err(RILL_EINVAL, "entry %zu: partition %d or offset "
+                          "%lld is invalid", i, tps[i].partition,
+                          (long long)tps[i].offset);
+            break;
         }
         copy[i] = tps[i];
-        copy[i].topic = consumer_intern(c, tps[i].topic);
-        if (!copy[i].topic) {
-            free(copy);
-            return rill_err(RILL_ENOMEM, "out of memory");
-        }
+        /* Interned: the marks must outlive the caller's strings. */
+        if (!(copy[i].topic = consumer_intern(c, tps[i].topic)))
+            rc = rill_err(RILL_ENOMEM, "out of memory");
     }
-    txn_consumer *tc = realloc(t->consumers,
-                               (t->nconsumers + 1) * sizeof *tc);
-    if (!tc) {
-        free(copy);
-        return rill_err(RILL_ENOMEM, "out of memory");
-    }
-    t->consumers = tc;
-    rc = offsets_commit_fenced(&t->r->env, t->txn, c->group_id,
-                               consumer_member_id(c), copy, n, t->now);
     if (rc) {
         free(copy);
-        return doom(t, rc);
+        return rc;
     }
-    tc[t->nconsumers++] = (txn_consumer){c, copy, n};
-    return 0;
+    return commit_for(t, c, copy, n);
 }
 
 /* ---- the application's table ---- */
