@@ -597,6 +597,10 @@ int main(int argc, char **argv)
     printf("total wall time: %.1f s (profile %s); other processes kept "
            "%.2f processors busy on average\n", now_s() - all.t,
            cfg.profile, other);
+    if (other > 0.5) /* the kernel's write-back of our files counts too */
+        printf("note: other processes kept %.2f of %ld processors busy: "
+               "the numbers are disturbed; rerun on an idle machine\n",
+               other, sysconf(_SC_NPROCESSORS_ONLN));
     free(rows.v);
     bench_values_free();
     if (rc)
