@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,13 @@ void env_log(const rill_env *e, int level, const char *fmt, ...)
     e->log(e->log_opaque, level, msg);
 }
 
+static bool disk_is_full(const rill_env *e)
+{
+    struct statvfs sv;
+    return e->path && statvfs(e->path, &sv) == 0 &&
+           (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)1 << 20);
+}
+
 int env_mdb_err(rill_env *e, int rc, const char *what)
 {
     switch (rc) {
@@ -137,6 +145,12 @@ int env_mdb_err(rill_env *e, int rc, const char *what)
     case EDQUOT:
         return rill_err(RILL_EFULL, "%s: the disk is full (%s)", what,
                         strerror(rc));
+    case EIO:
+        /* LMDB reports a write that fell short as EIO: on a full disk. */
+        if (disk_is_full(e))
+            return rill_err(RILL_EFULL, "%s: the disk is full (a write fell "
+                            "short); nothing was committed", what);
+        return rill_err(RILL_EIO, "%s: %s", what, mdb_strerror(rc));
     case EACCES:
     case EPERM:
     case EROFS:
@@ -460,8 +474,10 @@ static int env_open_files(rill_env *e, const char *dir, const rill_options *o)
         mdb_env_info(e->mdb, &info);
         if (info.me_mapsize < e->map_size)
             mdb_env_set_mapsize(e->mdb, e->map_size);
-        else
-            e->map_size = info.me_mapsize;
+        else if (info.me_mapsize > e->map_size_max)
+            mdb_env_set_mapsize(e->mdb, e->map_size_max); /* rounded up */
+        mdb_env_info(e->mdb, &info);
+        e->map_size = info.me_mapsize;
     }
     int dead = 0;
     mdb_reader_check(e->mdb, &dead);
@@ -727,8 +743,13 @@ int env_grow(rill_env *e, int why)
     mdb_env_info(e->mdb, &info);
     size_t cur = info.me_mapsize;
     if (why == RILL__ERESIZED) {
-        /* Another process grew the map; adopt its size (from the meta). */
+        /* Another process grew the map; adopt its size (from the meta),
+         * though not beyond our maximum unless the data needs it (LMDB
+         * rounds a smaller size up to what is in use). */
         rc = mdb_env_set_mapsize(e->mdb, 0);
+        mdb_env_info(e->mdb, &info);
+        if (!rc && info.me_mapsize > e->map_size_max)
+            rc = mdb_env_set_mapsize(e->mdb, e->map_size_max);
         if (rc)
             rc = env_mdb_err(e, rc, "adopting the grown map");
     } else if (cur >= e->map_size_max) {
@@ -763,7 +784,52 @@ int env_reserve(rill_env *e)
     return env_grow(e, RILL__EMAPFULL);
 }
 
-int env_write(rill_env *e, int (*fn)(MDB_txn *txn, void *arg), void *arg)
+/* Commits a tiny change (a counter in rill.meta). LMDB reuses the pages a
+ * transaction freed only after a later one committed: at the map's limit,
+ * after a deletion, this is what lets the next append find room. */
+static int tick_txn(MDB_txn *txn, void *arg)
+{
+    rill_env *e = arg;
+    MDB_val k = {4, "tick"}, v;
+    uint8_t b[8] = {0};
+    if (mdb_get(txn, e->db_meta, &k, &v) == 0 && v.mv_size == 8)
+        put_be64(b, get_be64(v.mv_data) + 1);
+    v.mv_size = sizeof b;
+    v.mv_data = b;
+    return env_mdb_err(e, mdb_put(txn, e->db_meta, &k, &v, 0), "ticking");
+}
+
+/* Sets this process's map size (LMDB rounds it up to what is in use). */
+static void env_set_map(rill_env *e, size_t size)
+{
+    MDB_envinfo info;
+    pthread_rwlock_wrlock(&e->gate);
+    mdb_env_set_mapsize(e->mdb, size);
+    mdb_env_info(e->mdb, &info);
+    e->map_size = info.me_mapsize;
+    pthread_rwlock_unlock(&e->gate);
+}
+
+static int write_loop(rill_env *e, int (*fn)(MDB_txn *txn, void *arg),
+                      void *arg, bool may_tick);
+
+/* Runs fn once more with a small reserve beyond map_size_max, then gives
+ * the reserve back, so appends never keep it. */
+static int write_in_reserve(rill_env *e, int (*fn)(MDB_txn *txn, void *arg),
+                            void *arg, bool may_tick)
+{
+    size_t max = e->map_size_max;
+    size_t reserve = RILL_MAX(max / 64, (size_t)1 << 20);
+    env_set_map(e, max + reserve);
+    e->map_size_max = max + reserve;
+    int rc = write_loop(e, fn, arg, may_tick);
+    e->map_size_max = max;
+    env_set_map(e, max);
+    return rc;
+}
+
+static int write_loop(rill_env *e, int (*fn)(MDB_txn *txn, void *arg),
+                      void *arg, bool may_tick)
 {
     for (;;) {
         MDB_txn *txn;
@@ -775,14 +841,37 @@ int env_write(rill_env *e, int (*fn)(MDB_txn *txn, void *arg), void *arg)
             rc = env_write_commit(e, txn);
         else
             env_write_abort(e, txn);
-        if (rc == RILL__EMAPFULL || rc == RILL__ERESIZED) {
-            rc = env_grow(e, rc);
-            if (rc)
-                return rc;
-            continue;
+        if (rc != RILL__EMAPFULL && rc != RILL__ERESIZED)
+            return rc;
+        int grc = env_grow(e, rc);
+        if (grc == RILL_EFULL && may_tick) {
+            /* Full: once, let pages freed by the last commit be reused. */
+            may_tick = false;
+            if (write_in_reserve(e, tick_txn, e, false) == 0)
+                continue;
+            rill_err(RILL_EFULL, "the log is full: '%s' reached its "
+                     "map_size_max of %zu bytes; nothing was written",
+                     e->path, e->map_size_max);
         }
-        return rc;
+        if (grc)
+            return grc;
     }
+}
+
+int env_write(rill_env *e, int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+    return write_loop(e, fn, arg, true);
+}
+
+int env_write_reserved(rill_env *e, int (*fn)(MDB_txn *txn, void *arg),
+                       void *arg)
+{
+    int rc = write_loop(e, fn, arg, true);
+    if (rc != RILL_EFULL || e->map_size < e->map_size_max)
+        return rc;
+    /* Still full at the maximum: work that frees space may use the
+     * reserve. */
+    return write_in_reserve(e, fn, arg, true);
 }
 
 int env_stats_get(rill_env *e, env_stats *st)

@@ -139,6 +139,14 @@ int env_grow(rill_env *e, int why);
  * on arg and the transaction. */
 int env_write(rill_env *e, int (*fn)(MDB_txn *txn, void *arg), void *arg);
 
+/* As env_write, for work that frees space or keeps consumers going
+ * (deleting, retention, compaction, group changes, offset commits): when
+ * the map is full at map_size_max it runs once more with a small reserve
+ * beyond it, which appends never use. So a full log can still be emptied
+ * without reopening. */
+int env_write_reserved(rill_env *e, int (*fn)(MDB_txn *txn, void *arg),
+                       void *arg);
+
 /* Translates an LMDB return code into a RILL_E* code with a message
  * naming what was being done; marks the handle dead on MDB_PANIC. */
 int env_mdb_err(rill_env *e, int rc, const char *what);

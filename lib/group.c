@@ -630,7 +630,7 @@ static int join_txn(MDB_txn *txn, void *arg)
 int group_join(rill_env *e, const char *group, const group_join_info *j)
 {
     group_op op = {.e = e, .group = group, .join = j};
-    return env_write(e, join_txn, &op);
+    return env_write_reserved(e, join_txn, &op);
 }
 
 static int leave_txn(MDB_txn *txn, void *arg)
@@ -656,7 +656,7 @@ static int leave_txn(MDB_txn *txn, void *arg)
 int group_leave_member(rill_env *e, const char *group, const char *member_id)
 {
     group_op op = {.e = e, .group = group, .member_id = member_id};
-    return env_write(e, leave_txn, &op);
+    return env_write_reserved(e, leave_txn, &op);
 }
 
 static int check_txn(MDB_txn *txn, void *arg)
@@ -694,7 +694,7 @@ int group_remove_and_rebalance(rill_env *e, const char *group,
 {
     group_op op = {.e = e, .group = group, .dead = dead, .ndead = ndead,
                    .topics_moved = topics_moved};
-    int rc = env_write(e, check_txn, &op);
+    int rc = env_write_reserved(e, check_txn, &op);
     *changed = !rc && op.changed;
     return rc;
 }
@@ -768,7 +768,7 @@ int group_release(rill_env *e, const char *group, const char *member_id,
 {
     group_op op = {.e = e, .group = group, .member_id = member_id,
                    .tps = tps, .ntps = n};
-    int rc = env_write(e, release_txn, &op);
+    int rc = env_write_reserved(e, release_txn, &op);
     *missing = op.missing;
     return rc;
 }
@@ -779,7 +779,7 @@ int group_acquire(rill_env *e, const char *group, const char *member_id,
 {
     group_op op = {.e = e, .group = group, .member_id = member_id,
                    .tps = tps, .ntps = n, .taken = taken};
-    int rc = env_write(e, acquire_txn, &op);
+    int rc = env_write_reserved(e, acquire_txn, &op);
     *missing = op.missing;
     return rc;
 }

@@ -640,7 +640,7 @@ RILL_API int rill_group_reset_offsets(rill *r, const char *group,
     rill_names_free(dead, ndead);
     if (rc)
         return rc;
-    return env_write(&r->env, reset_txn, &op);
+    return env_write_reserved(&r->env, reset_txn, &op);
 }
 
 typedef struct delete_op {
@@ -686,7 +686,7 @@ RILL_API int rill_group_delete(rill *r, const char *group)
     delete_op op = {r, group, 0};
     rc = require_no_live_members(r, group, &op.gen, &dead, &ndead);
     if (!rc)
-        rc = env_write(&r->env, delete_group_txn, &op);
+        rc = env_write_reserved(&r->env, delete_group_txn, &op);
     for (size_t i = 0; !rc && i < ndead; i++)
         member_remove_file(r->env.path, dead[i]);
     rill_names_free(dead, ndead);

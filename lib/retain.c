@@ -196,7 +196,7 @@ int retain_partition(rill *r, const char *topic, int32_t partition,
     retain_op op = {r, topic, partition, env_now_ms(&r->env), st, false};
     int rc;
     do {
-        rc = env_write(&r->env, retain_txn, &op);
+        rc = env_write_reserved(&r->env, retain_txn, &op);
     } while (!rc && op.more);
     return rc;
 }
@@ -514,7 +514,7 @@ int compact_partition(rill *r, const char *topic, int32_t partition,
     if (!rc && op.map.n && !(op.cctx = ZSTD_createCCtx()))
         rc = rill_err(RILL_ENOMEM, "out of memory");
     while (!rc && op.map.n) {
-        rc = env_write(&r->env, compact_txn, &op);
+        rc = env_write_reserved(&r->env, compact_txn, &op);
         if (rc || op.done)
             break;
         /* Work done by an aborted attempt must not be counted twice. */

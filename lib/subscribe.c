@@ -169,7 +169,7 @@ static int commit_list(rill_consumer *c, const rill_topic_partition *tps,
                        size_t n)
 {
     void *a[3] = {c, (void *)tps, &n};
-    int rc = n ? env_write(&c->r->env, commit_txn, a) : 0;
+    int rc = n ? env_write_reserved(&c->r->env, commit_txn, a) : 0;
     if (!rc)
         consumer_mark_committed(c, tps, n);
     return rc;

@@ -536,7 +536,7 @@ int topic_purge_pending(rill_env *e)
     struct topic_op op = {.e = e};
     int rc;
     do {
-        rc = env_write(e, purge_txn, &op);
+        rc = env_write_reserved(e, purge_txn, &op);
     } while (!rc && op.left);
     return rc;
 }
@@ -551,7 +551,7 @@ RILL_API int rill_topic_delete(rill *r, const char *topic)
         return rc;
     op.e = &r->env;
     op.name = topic;
-    rc = env_write(&r->env, delete_txn, &op);
+    rc = env_write_reserved(&r->env, delete_txn, &op);
     if (rc)
         return rc;
     notify_post(&r->nt);

@@ -5,7 +5,9 @@
  */
 #include "support.h"
 
+#include <errno.h>
 #include <lmdb.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,6 +150,97 @@ static void full_log_is_efull_and_loses_nothing(void **state)
     read_partition(r, "f", 0, 0, 1000000, check_filled, &l);
     assert_int_equal(l.n, acked);
     rill_close(r);
+    tmpdir_remove(dir);
+}
+
+/* Full, then room again: deleting a topic (or retention) frees pages the
+ * same handle reuses, with no reopening. */
+static void producing_resumes_once_space_is_freed(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    rill *r = open_map(dir, 1 << 20, 4 << 20);
+    topic_new(r, "bulk", 1);
+    topic_new(r, "keep", 1);
+    static uint8_t v[8192];
+    rill_message m = {.topic = "bulk", .partition = 0, .value = v,
+                      .value_len = sizeof v};
+    int rc = 0;
+    while ((rc = rill_produce(r, &m, NULL)) == 0)
+        ;
+    assert_int_equal(rc, RILL_EFULL);
+    rill_message k = {.topic = "keep", .partition = 0, .value = v,
+                      .value_len = sizeof v};
+    fails(RILL_EFULL, rill_produce(r, &k, NULL));
+    ok(rill_topic_delete(r, "bulk"));
+    for (int i = 0; i < 100; i++)
+        ok(rill_produce(r, &k, NULL));
+    int64_t first, next;
+    ok(rill_watermarks(&first, &next, r, "keep", 0));
+    assert_int_equal(next, 100);
+    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    rill_close(r);
+    tmpdir_remove(dir);
+}
+
+/* A real full disk: a small tmpfs (where this process may mount one),
+ * with a ballast file beside the directory. The error is RILL_EFULL,
+ * nothing acknowledged is lost, and once the operator frees space (the
+ * ballast goes) producing goes on, without reopening. */
+static void full_disk_is_efull_and_recovers(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    char *mnt = path_join(dir, "small");
+    mkdir(mnt, 0700);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=6m") != 0) {
+        printf("# mounting a tmpfs is not permitted here (%s): skipped\n",
+               strerror(errno));
+        free(mnt);
+        tmpdir_remove(dir);
+        return;
+    }
+    char *ballast = path_join(mnt, "ballast");
+    FILE *b = fopen(ballast, "w");
+    static uint8_t v[8192];
+    for (int i = 0; i < 128; i++) /* 1 MiB */
+        fwrite(v, 1, sizeof v, b);
+    fclose(b);
+    char *rdir = path_join(mnt, "d");
+    rill *r = open_map(rdir, 1 << 20, 64 << 20); /* the map outgrows it */
+    topic_new(r, "bulk", 1);
+    int64_t acked = 0;
+    int rc;
+    for (;;) {
+        memset(v, (uint8_t)acked, sizeof v);
+        rill_message m = {.topic = "bulk", .partition = 0, .value = v,
+                          .value_len = sizeof v};
+        if ((rc = rill_produce(r, &m, NULL)))
+            break;
+        acked++;
+    }
+    if (rc != RILL_EFULL)
+        fail_msg("%d: %s", rc, rill_errmsg());
+    assert_non_null(strstr(rill_errmsg(), "disk is full"));
+    last_ok l = {0};
+    read_partition(r, "bulk", 0, 0, 1000000, check_filled, &l);
+    assert_int_equal(l.n, acked);
+    unlink(ballast);
+    for (int i = 0; i < 50; i++) {
+        memset(v, (uint8_t)(acked + i), sizeof v);
+        rill_message m = {.topic = "bulk", .partition = 0, .value = v,
+                          .value_len = sizeof v};
+        ok(rill_produce(r, &m, NULL));
+    }
+    l.n = 0;
+    read_partition(r, "bulk", 0, 0, 1000000, check_filled, &l);
+    assert_int_equal(l.n, acked + 50);
+    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    rill_close(r);
+    umount(mnt);
+    free(ballast);
+    free(rdir);
+    free(mnt);
     tmpdir_remove(dir);
 }
 
@@ -400,6 +493,8 @@ int main(void)
         cmocka_unit_test(records_persist_across_processes),
         cmocka_unit_test(map_grows_by_itself),
         cmocka_unit_test(full_log_is_efull_and_loses_nothing),
+        cmocka_unit_test(producing_resumes_once_space_is_freed),
+        cmocka_unit_test(full_disk_is_efull_and_recovers),
         cmocka_unit_test(map_grown_by_another_process_is_adopted),
         cmocka_unit_test(not_a_rill_directory_is_refused),
         cmocka_unit_test(newer_format_is_refused),
