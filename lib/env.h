@@ -1,7 +1,8 @@
 /*
  * env.h -- the open directory's LMDB environment: files and modes, the
- * named databases, map growth, transactions, fork safety, and the
- * translation of LMDB's errors (done here and nowhere else).
+ * named databases, fork safety and the translation of LMDB's errors (done
+ * here and nowhere else) in env.c; transactions and map growth in
+ * envtxn.c.
  */
 #ifndef RILL_ENV_H
 #define RILL_ENV_H
@@ -26,6 +27,7 @@
 #define RILL__ERESIZED (-1002)
 
 #define ENV_RTXN_POOL 16
+#define READER_CHECK_INTERVAL_MS 5000
 
 typedef struct rill_env {
     MDB_env *mdb;
