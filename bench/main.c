@@ -51,7 +51,7 @@ static void usage(FILE *f)
         "                   for 1 KiB and 100-byte values; latency of 30,000\n"
         "                   records at 10,000/s; 10 rebalance kills;\n"
         "                   group-consume of 3,000,000 records in 6\n"
-        "                   partitions; 3 repetitions (about 4 minutes)\n"
+        "                   partitions; 3 repetitions (about 3.5 minutes)\n"
         "  --full           as --default plus 1 KiB values everywhere,\n"
         "                   compress at batch 1 too, the steady state at\n"
         "                   retention 256 MiB x 10, longer runs\n"
