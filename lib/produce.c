@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <zstd.h>
 
 #include "batch.h"
@@ -24,6 +25,10 @@
 #include "retain.h"
 #include "rill_int.h"
 #include "topic.h"
+
+/* The longest a leader waits for the rest of its group (an fsync is
+ * about a hundred microseconds or more). */
+#define GATHER_MAX_US 200
 
 /* A leader adds requests to its transaction up to this many messages
  * (one request alone may be larger). */
@@ -430,16 +435,40 @@ static bool may_join(const produce_req *first, const produce_req *q)
     return true;
 }
 
+/* Waits (lock held) up to GATHER_MAX_US for as many requests as the last
+ * group had, when durable commits make it worth it. */
+static void gather(produce_queue *pq)
+{
+    if (!pq->gather || pq->queued >= pq->last_group)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += GATHER_MAX_US * 1000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    while (pq->queued < pq->last_group &&
+           pthread_cond_timedwait(&pq->arrivals, &pq->lock, &ts) == 0)
+        ;
+}
+
 void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
 {
     produce_queue *pq = &r->pq;
     retain_due due = {.n = 0};
+    size_t chain = 1;
+    for (produce_req *q = first; q != last; q = q->next)
+        chain++;
     pthread_mutex_lock(&pq->lock);
     if (pq->tail)
         pq->tail->next = first;
     else
         pq->head = first;
     pq->tail = last;
+    pq->queued += chain;
+    if (pq->leader_active)
+        pthread_cond_signal(&pq->arrivals);
     while (!last->done) {
         if (pq->leader_active) {
             pthread_cond_wait(&pq->cond, &pq->lock);
@@ -447,13 +476,17 @@ void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
         }
         /* Lead: take requests up to the group's size limit. */
         pq->leader_active = true;
+        gather(pq);
         produce_req *group = pq->head, *end = group;
-        size_t nmsgs = group->n;
+        size_t nmsgs = group->n, nreqs = 1;
         while (end->next && nmsgs + end->next->n <= GROUP_MAX_MESSAGES &&
                may_join(group, end->next)) {
             end = end->next;
             nmsgs += end->n;
+            nreqs++;
         }
+        pq->queued -= nreqs;
+        pq->last_group = nreqs;
         pq->head = end->next;
         if (!pq->head)
             pq->tail = NULL;
@@ -487,11 +520,17 @@ static int produce_submit(rill *r, produce_req *q)
     return 0;
 }
 
-int produce_queue_init(produce_queue *q)
+int produce_queue_init(produce_queue *q, bool durable)
 {
     memset(q, 0, sizeof *q);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->arrivals, &ca);
+    pthread_condattr_destroy(&ca);
+    q->gather = durable;
     q->cctx = ZSTD_createCCtx();
     if (!q->cctx)
         return rill_err(RILL_ENOMEM, "out of memory creating a zstd context");
@@ -502,6 +541,7 @@ void produce_queue_destroy(produce_queue *q)
 {
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);
+    pthread_cond_destroy(&q->arrivals);
     buf_free(&q->enc);
     ZSTD_freeCCtx(q->cctx);
 }

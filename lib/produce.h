@@ -45,12 +45,20 @@ typedef struct produce_queue {
     pthread_cond_t cond;
     produce_req *head, *tail;
     bool leader_active;
+    /* Gathering (RILL_SYNC_ALWAYS only): a leader waits briefly until as
+     * many requests are queued as its predecessor took, so threads do not
+     * settle into two half-size cohorts taking turns at the fsync. */
+    bool gather;
+    size_t queued;     /* requests waiting */
+    size_t last_group; /* requests the last leader took */
+    pthread_cond_t arrivals;
     /* Used by the leader only. */
     rill_buf enc;
     void *cctx; /* ZSTD_CCtx */
 } produce_queue;
 
-int produce_queue_init(produce_queue *q);
+/* durable: commits fsync (RILL_SYNC_ALWAYS), so leaders gather. */
+int produce_queue_init(produce_queue *q, bool durable);
 void produce_queue_destroy(produce_queue *q);
 
 /* Queues the requests first..last (linked through next) and returns once

@@ -120,7 +120,7 @@ static int rill_create(rill **out, const char *dir, const rill_options *o)
              (uint64_t)(uintptr_t)r;
     if (!r->rng)
         r->rng = 0x9e3779b97f4a7c15ULL;
-    int rc = produce_queue_init(&r->pq);
+    int rc = produce_queue_init(&r->pq, o->sync == RILL_SYNC_ALWAYS);
     if (!rc)
         rc = env_open(&r->env, dir, o);
     if (rc) {
