@@ -773,6 +773,16 @@ enum rill_reset_to {
 int rill_group_reset_offsets(rill *r, const char *group, const char *topic,
                              int to, int64_t value);
 
+/* Sets the group's committed offsets to tps[i].offset for each entry
+ * (kept within the partition's log, as Kafka's tool does), all in one
+ * transaction; for resets by partition, by a shift, or from a file. Only
+ * when the group has no live member. Errors: RILL_EINVAL (bad name,
+ * negative partition or offset), RILL_ENOTFOUND (topic or partition),
+ * RILL_EBUSY (a member is alive, or the group changed meanwhile); on
+ * error nothing was written. Thread safety: safe. */
+int rill_group_set_offsets(rill *r, const char *group,
+                           const rill_topic_partition *tps, size_t n);
+
 /* Deletes a group's record and committed offsets, when it has no live
  * member. Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_EBUSY.
  * Thread safety: safe. */

@@ -643,6 +643,77 @@ RILL_API int rill_group_reset_offsets(rill *r, const char *group,
     return env_write_reserved(&r->env, reset_txn, &op);
 }
 
+/* Explicit offsets: each entry's offset, kept within its partition's
+ * log as Kafka's tool does. */
+typedef struct set_op {
+    rill *r;
+    const char *group;
+    const rill_topic_partition *tps;
+    size_t n;
+    uint32_t gen;
+} set_op;
+
+static int set_txn(MDB_txn *txn, void *arg)
+{
+    set_op *op = arg;
+    rill_env *e = &op->r->env;
+    uint32_t gen;
+    bool exists;
+    MDB_cursor *cur;
+    int rc = group_generation(e, txn, op->group, &gen, &exists);
+    if (!rc && exists && gen != op->gen)
+        rc = rill_err(RILL_EBUSY, "group '%s' changed meanwhile", op->group);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, e->db_log, &cur)))
+        return env_mdb_err(e, rc, "opening a cursor");
+    reset_op one = {op->r, op->group, NULL, RILL_RESET_TO_OFFSET, 0, gen, 0};
+    for (size_t i = 0; !rc && i < op->n; i++) {
+        const rill_topic_partition *tp = &op->tps[i];
+        topic_meta tm;
+        rc = topic_get(e, txn, tp->topic, &tm);
+        if (!rc && tp->partition >= tm.cfg.partitions)
+            rc = rill_err(RILL_ENOTFOUND, "topic '%s' has %d partitions; "
+                          "partition %d requested", tp->topic,
+                          tm.cfg.partitions, tp->partition);
+        one.value = tp->offset;
+        if (!rc)
+            rc = reset_one(&one, txn, cur, &tm, tp->partition);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+RILL_API int rill_group_set_offsets(rill *r, const char *group,
+                                    const rill_topic_partition *tps, size_t n)
+{
+    char **dead;
+    size_t ndead;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = validate_group(group);
+    if (rc)
+        return rc;
+    if (!tps && n)
+        return rill_err(RILL_EINVAL, "tps is NULL");
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = topic_name_validate(tps[i].topic)))
+            return rill_err_wrap(rc, "entry %zu", i);
+        if (tps[i].partition < 0)
+            return rill_err(RILL_EINVAL, "entry %zu: partition %d is "
+                            "negative", i, tps[i].partition);
+        if (tps[i].offset < 0)
+            return rill_err(RILL_EINVAL, "entry %zu: offset %lld is "
+                            "negative", i, (long long)tps[i].offset);
+    }
+    set_op op = {r, group, tps, n, 0};
+    rc = require_no_live_members(r, group, &op.gen, &dead, &ndead);
+    rill_names_free(dead, ndead);
+    if (rc || !n)
+        return rc;
+    return env_write_reserved(&r->env, set_txn, &op);
+}
+
 typedef struct delete_op {
     rill *r;
     const char *group;

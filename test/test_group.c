@@ -385,6 +385,38 @@ static void reset_offsets_only_without_live_members(void **state)
     fails(RILL_EINVAL, rill_group_reset_offsets(f->r, "g", "t", 9, 0));
 }
 
+static void set_offsets_by_partition_all_or_nothing(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 3);
+    produce_keys(f->r, "t", 90);
+    rill_topic_partition tps[3] = {{"t", 0, 2}, {"t", 2, 1000000}, {"t", 1, 1}};
+    ok(rill_group_set_offsets(f->r, "g", tps, 2));
+    rill_group_info *g;
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->partition_count, 2);
+    assert_int_equal(g->partitions[0].committed, 2);
+    /* Beyond the end is kept at the end, as Kafka's tool does. */
+    assert_int_equal(g->partitions[1].committed, g->partitions[1].end_offset);
+    rill_group_info_free(g);
+    /* One bad entry and nothing is written. */
+    rill_topic_partition bad[2] = {{"t", 1, 1}, {"t", 3, 0}};
+    fails(RILL_ENOTFOUND, rill_group_set_offsets(f->r, "g", bad, 2));
+    bad[1] = (rill_topic_partition){"ghost", 0, 0};
+    fails(RILL_ENOTFOUND, rill_group_set_offsets(f->r, "g", bad, 2));
+    bad[1] = (rill_topic_partition){"t", 0, -1};
+    fails(RILL_EINVAL, rill_group_set_offsets(f->r, "g", bad, 2));
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->partition_count, 2);
+    rill_group_info_free(g);
+    /* Refused while a member is alive. */
+    rill_consumer *c = member(f->r, "g", "t", NULL, RILL_ASSIGN_RANGE);
+    drain(c);
+    fails(RILL_EBUSY, rill_group_set_offsets(f->r, "g", &tps[2], 1));
+    ok(rill_consumer_close(c));
+    ok(rill_group_set_offsets(f->r, "g", &tps[2], 1));
+}
+
 static void bad_group_calls_are_refused(void **state)
 {
     fixture *f = *state;
@@ -431,6 +463,7 @@ int main(void)
         T(new_partitions_are_assigned),
         T(manual_commit_is_fenced_by_owner),
         T(reset_offsets_only_without_live_members),
+        T(set_offsets_by_partition_all_or_nothing),
         T(bad_group_calls_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
