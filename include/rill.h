@@ -148,6 +148,9 @@ typedef struct rill_options {
     unsigned max_readers; /* LMDB reader slots shared by every process of
                              the directory: 0 = 1022; the first opener
                              decides */
+    int allow_nonempty; /* create the log in a directory that holds other
+                           files; by default only an empty directory (or
+                           one that is rill's already) is used */
 } rill_options;
 
 /* Fills *o with the defaults above. Thread safety: safe. */
@@ -176,9 +179,16 @@ int64_t rill_now_ms(rill *r);
  * (RILL_EPERM): the file system is rill's access control. One owned by
  * another user opens, with a warning through the log callback.
  *
+ * Opening reads; it writes (and so waits for the write lock) only to
+ * create the log or upgrade an older format, so it never waits for
+ * another process's transaction in an existing directory.
+ *
  * Errors: RILL_EINVAL (NULL out or dir, bad option, network file system),
- * RILL_ENOTFOUND (read_only and no rill directory there), RILL_EVERSION
- * (written by a newer rill, or not a rill directory), RILL_EPERM (cannot
+ * RILL_ENOTFOUND (read_only and no rill directory there), RILL_EEXIST (a
+ * directory that holds other files and no log, unless allow_nonempty),
+ * RILL_EVERSION (written by a newer rill, or not a rill directory;
+ * opening a format 1 directory for writing upgrades it to format 2, which
+ * older rills refuse), RILL_EPERM (cannot
  * create or open the files), RILL_EBUSY (open here with other options),
  * RILL_EIO, RILL_ENOMEM. On failure *out is NULL.
  * Thread safety: safe. */

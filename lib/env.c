@@ -40,6 +40,7 @@
  */
 #include "env.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -203,8 +204,43 @@ static int check_owner_and_mode(rill_env *e, const char *what,
     return 0;
 }
 
+/* rill creates its files only in an empty directory or one that is
+ * rill's already: a mistyped path must not scatter data.mdb and the rest
+ * among someone's own files. A directory holding nothing but rill's side
+ * files is one whose first open was interrupted. */
+static int check_not_foreign(const char *dir)
+{
+    static const char *const ours[] = {"data.mdb", "lock.mdb", "notify",
+                                       "write.lock", "members"};
+    char path[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/data.mdb", dir) >= (int)sizeof path)
+        return rill_err(RILL_EINVAL, "path '%s' is too long", dir);
+    if (stat(path, &st) == 0)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return rill_err_errno(errno, "cannot read directory", dir);
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        bool known = false;
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            known |= !strcmp(de->d_name, ours[i]);
+        if (!known)
+            rc = rill_err(RILL_EEXIST, "'%s' is not empty and not a rill "
+                          "directory (it holds '%s'); use an empty or new "
+                          "directory, or set allow_nonempty", dir,
+                          de->d_name);
+    }
+    closedir(d);
+    return rc;
+}
+
 static int prepare_dir(rill_env *e, const char *dir, unsigned mode,
-                       bool read_only)
+                       bool read_only, bool allow_nonempty)
 {
     struct stat st;
     if (stat(dir, &st) == 0) {
@@ -212,6 +248,8 @@ static int prepare_dir(rill_env *e, const char *dir, unsigned mode,
             return rill_err(RILL_EINVAL, "'%s' exists and is not a directory",
                             dir);
         int rc = check_owner_and_mode(e, dir, &st);
+        if (!rc && !read_only && !allow_nonempty)
+            rc = check_not_foreign(dir);
         if (rc)
             return rc;
     } else if (errno != ENOENT) {
@@ -255,10 +293,16 @@ static int join_path(char *out, size_t cap, const char *dir, const char *name)
 
 /* ---- opening ---- */
 
-static int open_dbi(rill_env *e, MDB_txn *txn, const char *name, MDB_dbi *dbi)
+/* Opens one named database; *missing (when not NULL) is set instead of
+ * failing when it does not exist and create is off. */
+static int open_dbi(rill_env *e, MDB_txn *txn, const char *name, bool create,
+                    MDB_dbi *dbi, bool *missing)
 {
-    unsigned flags = e->read_only ? 0 : MDB_CREATE;
-    int rc = mdb_dbi_open(txn, name, flags, dbi);
+    int rc = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, dbi);
+    if (rc == MDB_NOTFOUND && missing) {
+        *missing = true;
+        return 0;
+    }
     if (rc == MDB_NOTFOUND)
         return rill_err(RILL_EVERSION, "'%s' is not a rill directory (no "
                         "database '%s')", e->path, name);
@@ -268,30 +312,27 @@ static int open_dbi(rill_env *e, MDB_txn *txn, const char *name, MDB_dbi *dbi)
     return env_mdb_err(e, rc, "opening a database");
 }
 
-/* Checks or writes the format version. An LMDB file with other named
- * databases but no rill.meta belongs to someone else. */
-static int check_format(rill_env *e, MDB_txn *txn, bool *fresh)
+/* Reads the format version: 0 when there is no record yet. */
+static int read_format(rill_env *e, MDB_txn *txn, uint32_t *version)
 {
     MDB_val k = {6, "format"}, v;
+    *version = 0;
     int rc = mdb_get(txn, e->db_meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        *fresh = true;
+    if (rc == MDB_NOTFOUND)
         return 0;
-    }
     if (rc)
         return env_mdb_err(e, rc, "reading the format version");
     if (v.mv_size != 4)
         return rill_err(RILL_EVERSION, "'%s' has a malformed format record",
                         e->path);
-    uint32_t version = get_be32(v.mv_data);
-    if (version > RILL_FORMAT_VERSION)
+    *version = get_be32(v.mv_data);
+    if (*version > RILL_FORMAT_VERSION)
         return rill_err(RILL_EVERSION, "'%s' was written by a newer rill "
                         "(format %u; this rill reads up to %d)", e->path,
-                        version, RILL_FORMAT_VERSION);
-    if (version < 1)
+                        *version, RILL_FORMAT_VERSION);
+    if (*version < 1)
         return rill_err(RILL_EVERSION, "'%s' has unknown format %u", e->path,
-                        version);
-    *fresh = false;
+                        *version);
     return 0;
 }
 
@@ -321,21 +362,23 @@ static int foreign_file(rill_env *e, MDB_txn *txn)
     return 0;
 }
 
-static int open_databases(rill_env *e)
+/* Opens the named databases in txn. Without create, *ready says whether
+ * everything was there in the current format (or, read-only, in any
+ * format this rill reads); with create, what is missing is created and
+ * the format record written or upgraded. */
+static int open_databases_in(rill_env *e, MDB_txn *txn, bool create,
+                             bool *ready)
 {
-    MDB_txn *txn;
-    bool fresh = false;
-    int rc = mdb_txn_begin(e->mdb, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
-    if (rc)
-        return env_mdb_err(e, rc, "beginning the opening transaction");
-    if (!e->read_only)
-        rc = foreign_file(e, txn);
+    uint32_t version = 0;
+    bool missing = false;
+    *ready = false;
+    int rc = create ? foreign_file(e, txn) : 0;
     if (!rc)
-        rc = open_dbi(e, txn, "rill.meta", &e->db_meta);
-    if (!rc)
-        rc = check_format(e, txn, &fresh);
-    if (!rc && fresh && e->read_only)
-        rc = rill_err(RILL_EVERSION, "'%s' is not a rill directory", e->path);
+        rc = open_dbi(e, txn, "rill.meta", create, &e->db_meta, &missing);
+    if (rc || missing)
+        return rc;
+    if ((rc = read_format(e, txn, &version)))
+        return rc;
     struct {
         const char *name;
         MDB_dbi *dbi;
@@ -346,22 +389,58 @@ static int open_databases(rill_env *e)
         {"rill.producers", &e->db_producers},
     };
     for (size_t i = 0; !rc && i < sizeof dbs / sizeof dbs[0]; i++)
-        rc = open_dbi(e, txn, dbs[i].name, dbs[i].dbi);
-    if (!rc && fresh) {
+        rc = open_dbi(e, txn, dbs[i].name, create, dbs[i].dbi, &missing);
+    if (rc || missing)
+        return rc;
+    if (create && version != RILL_FORMAT_VERSION) {
+        /* A new directory, or an upgrade from format 1: this rill reads
+         * both, and writes records older rills do not know. */
         uint8_t buf[4];
         put_be32(buf, RILL_FORMAT_VERSION);
         MDB_val k = {6, "format"}, v = {4, buf};
-        rc = env_mdb_err(e, mdb_put(txn, e->db_meta, &k, &v, 0),
-                         "writing the format version");
+        if ((rc = env_mdb_err(e, mdb_put(txn, e->db_meta, &k, &v, 0),
+                              "writing the format version")))
+            return rc;
+        version = RILL_FORMAT_VERSION;
     }
+    e->format = version;
+    *ready = version == RILL_FORMAT_VERSION || (version && e->read_only);
+    return 0;
+}
+
+/* Opens the databases in a read transaction when they are all there (the
+ * common case: opening never waits for the write lock, so a service can
+ * start while another process holds a long transaction), and only when
+ * something must be created or upgraded in a write transaction under the
+ * writer lock. */
+static int open_databases(rill_env *e)
+{
+    MDB_txn *txn;
+    bool ready = false;
+    int rc = mdb_txn_begin(e->mdb, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return env_mdb_err(e, rc, "beginning the opening transaction");
+    rc = open_databases_in(e, txn, false, &ready);
+    if (!rc && ready) {
+        /* Committing keeps the database handles for the environment. */
+        if ((rc = mdb_txn_commit(txn)))
+            return env_mdb_err(e, rc, "ending the opening transaction");
+        return 0;
+    }
+    mdb_txn_abort(txn);
+    if (rc)
+        return rc;
+    if (e->read_only)
+        return rill_err(RILL_EVERSION, "'%s' is not a rill directory",
+                        e->path);
+    if ((rc = env_write_begin(e, &txn)))
+        return rc;
+    rc = open_databases_in(e, txn, true, &ready);
     if (rc) {
-        mdb_txn_abort(txn);
+        env_write_abort(e, txn);
         return rc;
     }
-    rc = mdb_txn_commit(txn);
-    if (rc)
-        return env_mdb_err(e, rc, "committing the opening transaction");
-    return 0;
+    return env_write_commit(e, txn);
 }
 
 static void *flusher_main(void *arg);
@@ -514,7 +593,8 @@ int env_open(rill_env *e, const char *dir, const rill_options *o)
     pthread_mutex_init(&e->flush_lock, NULL);
     pthread_cond_init(&e->flush_cond, NULL);
 
-    rc = prepare_dir(e, dir, o->file_mode, e->read_only);
+    rc = prepare_dir(e, dir, o->file_mode, e->read_only,
+                     o->allow_nonempty != 0);
     if (!rc)
         rc = wlock_open(&e->writer, dir, o->file_mode, e->read_only);
     else

@@ -18,7 +18,7 @@
 
 /* The format version written in a new directory; a directory with a
  * higher version is refused with RILL_EVERSION. */
-#define RILL_FORMAT_VERSION 1
+#define RILL_FORMAT_VERSION 2
 
 /* Internal codes, never returned to users: the write must be retried
  * after growing the map (MAP_FULL) or adopting another process's larger
@@ -57,6 +57,7 @@ typedef struct rill_env {
     int sync_mode;
     unsigned sync_interval_ms;
     int read_only;
+    uint32_t format; /* the directory's format version, as opened */
     unsigned file_mode;
     char *path;
     dev_t dev;

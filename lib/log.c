@@ -10,17 +10,27 @@
  *   append is a single put. A partition that ever held a record keeps its
  *   last batch (retention moves the partition's start offset past it in
  *   rill.pstate instead of deleting it), so offsets are never reused.
- * - The partition's first offset is its first batch's base, or the start
- *   offset in rill.pstate when that is higher.
+ * - The partition's first offset (Kafka's log start offset) is the start
+ *   offset in rill.pstate once one is recorded, else its first batch's
+ *   base. Retention records it as it removes the head; compaction records
+ *   it before it removes a batch, so that emptied head batches do not
+ *   move it (a group that committed inside them reads on from the next
+ *   surviving record, as in Kafka).
  *
- * rill.pstate value: u8 version (1), u64 start offset.
+ * rill.pstate value, version 2 (16 bytes): u8 version (2), three zero
+ * bytes, u32 CRC32C of bytes 8..15, u64 start offset. Version 1 (9 bytes:
+ * u8 version, u64 start), from format 1 directories, only raised the
+ * floor: the first offset was the higher of the start and the first
+ * batch's base.
  */
 #include "log.h"
 
+#include "crc.h"
 #include "error.h"
 
 #define PSTATE_KEY_SIZE 8
-#define PSTATE_VALUE_SIZE 9
+#define PSTATE_V1_SIZE 9
+#define PSTATE_V2_SIZE 16
 
 void log_key(uint8_t key[LOG_KEY_SIZE], uint32_t tid, int32_t partition,
              int64_t base)
@@ -74,24 +84,40 @@ static int cursor_get(rill_env *e, MDB_cursor *cur, MDB_val *k, MDB_val *v,
     return env_mdb_err(e, rc, "reading the log");
 }
 
-static int start_floor(rill_env *e, MDB_txn *txn, const log_part *p,
-                       int64_t *floor)
+/* Reads the partition's recorded start offset: *kind is 0 when none is
+ * recorded, 1 for a version 1 floor, 2 for a version 2 start. */
+static int start_get(rill_env *e, MDB_txn *txn, const log_part *p,
+                     int64_t *start, int *kind)
 {
     uint8_t kb[PSTATE_KEY_SIZE];
     put_be32(kb, p->tid);
     put_be32(kb + 4, (uint32_t)p->partition);
     MDB_val k = {sizeof kb, kb}, v;
-    *floor = 0;
+    *start = 0;
+    *kind = 0;
     int rc = mdb_get(txn, e->db_pstate, &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc)
         return env_mdb_err(e, rc, "reading partition state");
     const uint8_t *d = v.mv_data;
-    if (v.mv_size != PSTATE_VALUE_SIZE || d[0] != 1)
+    if (v.mv_size == PSTATE_V1_SIZE && d[0] == 1) {
+        *kind = 1;
+        *start = (int64_t)get_be64(d + 1);
+    } else if (v.mv_size == PSTATE_V2_SIZE && d[0] == 2 &&
+               get_be32(d + 4) == crc32c(0, d + 8, 8)) {
+        *kind = 2;
+        *start = (int64_t)get_be64(d + 8);
+    } else {
         return rill_err(RILL_ECORRUPT, "topic '%s' partition %d: malformed "
-                        "partition state", p->topic, p->partition);
-    *floor = (int64_t)get_be64(d + 1);
+                        "partition state (%zu bytes, version %u, or its "
+                        "checksum fails)", p->topic, p->partition,
+                        v.mv_size, v.mv_size ? d[0] : 0);
+    }
+    if (*start < 0)
+        return rill_err(RILL_ECORRUPT, "topic '%s' partition %d: negative "
+                        "start offset in the partition state", p->topic,
+                        p->partition);
     return 0;
 }
 
@@ -130,12 +156,13 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
 {
     uint8_t kb[LOG_KEY_SIZE];
     MDB_val k = {sizeof kb, kb}, v;
-    int found;
-    int64_t base, floor, end_bytes;
+    int found, kind;
+    int64_t base, start, end_bytes;
     batch_header h;
 
     b->first = 0;
     b->bytes = 0;
+    b->start_recorded = false;
     int rc = log_tail(e, cur, p, &b->next, &end_bytes);
     if (rc || b->next == 0)
         return rc;
@@ -151,20 +178,24 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
             return rc;
         b->bytes = end_bytes - h.prefix_bytes;
     }
-    if ((rc = start_floor(e, txn, p, &floor)))
+    if ((rc = start_get(e, txn, p, &start, &kind)))
         return rc;
-    if (floor > b->first)
-        b->first = RILL_MIN(floor, b->next);
+    if (kind == 2) {
+        b->first = RILL_MIN(start, b->next);
+        b->start_recorded = true;
+    } else if (kind == 1 && start > b->first) {
+        b->first = RILL_MIN(start, b->next);
+    }
     return 0;
 }
 
 int log_set_start(rill_env *e, MDB_txn *txn, const log_part *p, int64_t start)
 {
-    uint8_t kb[PSTATE_KEY_SIZE], vb[PSTATE_VALUE_SIZE];
+    uint8_t kb[PSTATE_KEY_SIZE], vb[PSTATE_V2_SIZE] = {2};
     put_be32(kb, p->tid);
     put_be32(kb + 4, (uint32_t)p->partition);
-    vb[0] = 1;
-    put_be64(vb + 1, (uint64_t)start);
+    put_be64(vb + 8, (uint64_t)start);
+    put_be32(vb + 4, crc32c(0, vb + 8, 8));
     MDB_val k = {sizeof kb, kb}, v = {sizeof vb, vb};
     return env_mdb_err(e, mdb_put(txn, e->db_pstate, &k, &v, 0),
                        "writing partition state");

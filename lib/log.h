@@ -25,6 +25,7 @@ typedef struct log_bounds {
     int64_t first; /* the first offset still in the log */
     int64_t next;  /* the offset the next record gets */
     int64_t bytes; /* stored bytes of the batches present */
+    bool start_recorded; /* first comes from a recorded start offset */
 } log_bounds;
 
 void log_key(uint8_t key[LOG_KEY_SIZE], uint32_t tid, int32_t partition,
@@ -46,8 +47,9 @@ int log_bounds_get(rill_env *e, MDB_txn *txn, MDB_cursor *cur,
 int log_append(rill_env *e, MDB_cursor *cur, const log_part *p, int64_t base,
                int64_t prefix_bytes, uint8_t *batch, size_t len);
 
-/* Moves the partition's first offset up to start (records below it are
- * gone, though their batch may remain). */
+/* Records the partition's first offset (its log start): records below
+ * it are gone, though their batch may remain, and removing batches at or
+ * above it leaves it where it is. */
 int log_set_start(rill_env *e, MDB_txn *txn, const log_part *p, int64_t start);
 
 /* Positions cur on the batch holding offset, or else the first batch

@@ -7,7 +7,8 @@
  * RETAIN_BATCHES_PER_TXN per write transaction, so the write lock is never
  * held for long. It never removes a partition's last batch (the next
  * offset is derived from it): when that one expires, the partition's
- * start offset in rill.pstate moves past it instead.
+ * start offset in rill.pstate moves past it instead. Every removal from
+ * the head records the new start offset.
  *
  * Compaction scans a partition in bounded read transactions, building a
  * map from each key's 128-bit hash to its latest offset; then, in bounded
@@ -147,7 +148,7 @@ static int retain_txn(MDB_txn *txn, void *arg)
         rc = log_seek(e, cur, &p, 0, &v, &base);
     else if (!rc)
         rc = 1;
-    int64_t size = b.bytes;
+    int64_t size = b.bytes, start = b.first;
     for (int n = 0; rc == 0; n++) {
         batch_header h;
         bool forced = false;
@@ -172,10 +173,12 @@ static int retain_txn(MDB_txn *txn, void *arg)
         }
         if (end == b.next) {
             /* The last batch stays; the partition starts after it. */
-            rc = log_set_start(e, txn, &p, end);
+            start = end;
             op->st->records += end - RILL_MAX(base, b.first);
             break;
         }
+        if (!below)
+            start = end;
         op->st->records += below ? 0 : end - RILL_MAX(base, b.first);
         op->st->batches++;
         op->st->bytes += (int64_t)v.mv_size;
@@ -187,7 +190,10 @@ static int retain_txn(MDB_txn *txn, void *arg)
         rc = log_next(e, cur, &p, &v, &base);
     }
     mdb_cursor_close(cur);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    /* The head moved: record where the partition starts now. */
+    return start != b.first ? log_set_start(e, txn, &p, start) : 0;
 }
 
 int retain_partition(rill *r, const char *topic, int32_t partition,
@@ -479,6 +485,13 @@ static int compact_txn(MDB_txn *txn, void *arg)
         log_key(kb, t.id, op->partition, base);
         MDB_val key = {sizeof kb, kb};
         if (kept == 0 && end < b.next) {
+            /* Removing an emptied batch must not move the log start
+             * (the head batch may be this one): record it first. */
+            if (!b.start_recorded) {
+                if ((rc = log_set_start(e, txn, &p, b.first)))
+                    break;
+                b.start_recorded = true;
+            }
             st.compacted_bytes += (int64_t)v.mv_size;
             rc = mdb_del(txn, e->db_log, &key, NULL);
         } else if (kept && kept < total) {

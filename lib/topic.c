@@ -531,10 +531,36 @@ static int purge_txn(MDB_txn *txn, void *arg)
     return 0;
 }
 
+/* Whether a purge marker is left, in a read transaction: opening a
+ * directory must not wait for the write lock when there is nothing to
+ * finish. */
+static int purge_marker_left(rill_env *e, bool *left)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k = {5, "purge"}, v;
+    *left = false;
+    int rc = env_read_begin(e, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, e->db_meta, &cur)) == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        *left = rc == 0 && k.mv_size == 9 && !memcmp(k.mv_data, "purge", 5);
+        mdb_cursor_close(cur);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    env_read_end(e, txn);
+    return env_mdb_err(e, rc, "looking for topics left to purge");
+}
+
 int topic_purge_pending(rill_env *e)
 {
     struct topic_op op = {.e = e};
-    int rc;
+    bool left;
+    int rc = purge_marker_left(e, &left);
+    if (rc || !left)
+        return rc;
     do {
         rc = env_write_reserved(e, purge_txn, &op);
     } while (!rc && op.left);

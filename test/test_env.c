@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -359,6 +360,159 @@ static void newer_format_is_refused(void **state)
     tmpdir_remove(dir);
 }
 
+/* ---- opening while another process holds a transaction ---- */
+
+typedef struct open_arg {
+    const char *dir;
+    int ready[2];  /* child -> parent: the transaction is open */
+    int opened[2]; /* parent -> child: the parent opened the directory */
+} open_arg;
+
+static int hold_txn_until_opened(void *arg)
+{
+    open_arg *a = arg;
+    rill *r = open_sync(a->dir, RILL_SYNC_NONE);
+    rill_txn *t;
+    char c = 'r';
+    if (rill_txn_begin(&t, r) != 0)
+        return 1;
+    if (write(a->ready[1], &c, 1) != 1)
+        return 2;
+    /* Wait (bounded) for the parent's open to finish: if opening needed
+     * the write lock, it could not finish before this commits. */
+    struct pollfd pfd = {a->opened[0], POLLIN, 0};
+    int n = poll(&pfd, 1, 20000);
+    rill_txn_abort(t);
+    rill_close(r);
+    return n == 1 ? 0 : 3;
+}
+
+static void open_does_not_wait_for_a_writer(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    rill *r = open_sync(dir, RILL_SYNC_NONE);
+    topic_new(r, "t", 1);
+    rill_close(r);
+    open_arg a = {dir, {-1, -1}, {-1, -1}};
+    assert_int_equal(pipe(a.ready), 0);
+    assert_int_equal(pipe(a.opened), 0);
+    pid_t pid = spawn(hold_txn_until_opened, &a);
+    char c;
+    assert_int_equal(read(a.ready[0], &c, 1), 1);
+    /* Read-write, while the child holds its transaction. */
+    r = open_sync(dir, RILL_SYNC_NONE);
+    int64_t first, next;
+    ok(rill_watermarks(&first, &next, r, "t", 0));
+    assert_int_equal(write(a.opened[1], "o", 1), 1);
+    assert_int_equal(wait_child(pid), 0);
+    rill_close(r);
+    for (int i = 0; i < 2; i++) {
+        close(a.ready[i]);
+        close(a.opened[i]);
+    }
+    tmpdir_remove(dir);
+}
+
+static void nonempty_foreign_directory_is_left_alone(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    char *file = path_join(dir, "notes.txt");
+    FILE *fp = fopen(file, "w");
+    fputs("mine", fp);
+    fclose(fp);
+    rill *r = NULL;
+    fails(RILL_EEXIST, rill_open(&r, dir, NULL));
+    assert_non_null(strstr(rill_errmsg(), "notes.txt"));
+    char *data = path_join(dir, "data.mdb");
+    struct stat st;
+    assert_int_equal(stat(data, &st), -1); /* nothing written beside it */
+    rill_options o;
+    rill_options_init(&o);
+    o.sync = RILL_SYNC_NONE;
+    o.allow_nonempty = 1;
+    ok(rill_open(&r, dir, &o));
+    rill_close(r);
+    /* Now it is a rill directory: it opens without the option. */
+    r = open_sync(dir, RILL_SYNC_NONE);
+    rill_close(r);
+    /* An empty directory, or one with rill's own side files only. */
+    char *empty = path_join(dir, "empty");
+    mkdir(empty, 0700);
+    char *side = path_join(empty, "write.lock");
+    fp = fopen(side, "w");
+    fclose(fp);
+    r = open_sync(empty, RILL_SYNC_NONE);
+    rill_close(r);
+    free(side);
+    free(empty);
+    free(data);
+    free(file);
+    tmpdir_remove(dir);
+}
+
+/* A directory of format 1 (an older rill) opens, reads as it did, and is
+ * upgraded when opened for writing. */
+static void format_one_directory_is_read_and_upgraded(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    rill *r = open_sync(dir, RILL_SYNC_NONE);
+    topic_new(r, "t", 1);
+    for (int i = 0; i < 4; i++) {
+        rill_message m = {.topic = "t", .partition = 0, .value = "v",
+                          .value_len = 1};
+        ok(rill_produce(r, &m, NULL));
+    }
+    rill_close(r);
+    /* Rewrite it as format 1 with a version 1 start floor of 2. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, pstate;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "rill.meta", 0, &meta), 0);
+    assert_int_equal(mdb_dbi_open(txn, "rill.pstate", 0, &pstate), 0);
+    uint8_t one[4] = {0, 0, 0, 1};
+    MDB_val k = {6, "format"}, v = {4, one};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    uint8_t pk[8] = {0, 0, 0, 1, 0, 0, 0, 0}, pv[9] = {1, 0, 0, 0, 0,
+                                                        0, 0, 0, 2};
+    MDB_val key = {8, pk}, val = {9, pv};
+    assert_int_equal(mdb_put(txn, pstate, &key, &val, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    rill_options o;
+    rill_options_init(&o);
+    o.read_only = 1;
+    ok(rill_open(&r, dir, &o));
+    int64_t first, next;
+    ok(rill_watermarks(&first, &next, r, "t", 0));
+    assert_int_equal(first, 2);
+    assert_int_equal(next, 4);
+    rill_close(r);
+    r = open_sync(dir, RILL_SYNC_NONE);
+    ok(rill_watermarks(&first, &next, r, "t", 0));
+    assert_int_equal(first, 2);
+    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    rill_close(r);
+    /* The format record now says 2. */
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "rill.meta", 0, &meta), 0);
+    assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+    assert_int_equal(((const uint8_t *)v.mv_data)[3], 2);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    tmpdir_remove(dir);
+}
+
 static void same_directory_twice_is_one_handle(void **state)
 {
     (void)state;
@@ -498,6 +652,9 @@ int main(void)
         cmocka_unit_test(map_grown_by_another_process_is_adopted),
         cmocka_unit_test(not_a_rill_directory_is_refused),
         cmocka_unit_test(newer_format_is_refused),
+        cmocka_unit_test(open_does_not_wait_for_a_writer),
+        cmocka_unit_test(nonempty_foreign_directory_is_left_alone),
+        cmocka_unit_test(format_one_directory_is_read_and_upgraded),
         cmocka_unit_test(same_directory_twice_is_one_handle),
         T(child_after_fork_cannot_use_parents_handle),
         cmocka_unit_test(files_get_the_configured_mode),

@@ -268,6 +268,74 @@ static void compaction_keeps_the_latest_value_per_key(void **state)
     assert_int_equal(rep.records_compacted, 0);
 }
 
+/* Compaction that empties the head batches must not move the log start:
+ * a group that committed inside them reads on from the next surviving
+ * record, whatever its auto_offset_reset, as in Kafka. */
+static void compaction_keeps_the_log_start(void **state)
+{
+    fixture *f = *state;
+    rill_topic_config c;
+    rill_topic_config_init(&c);
+    c.cleanup_policy = RILL_CLEANUP_COMPACT;
+    ok(rill_topic_create(f->r, "kv", &c));
+    /* Batches of one record each: k1..k4 at 0..4 (k0 at 0), then the
+     * same keys again at 5..9, except k0, written once. */
+    const char *keys[10] = {"k0", "k1", "k2", "k3", "k4",
+                            "k1", "k2", "k3", "k4", "k5"};
+    for (int i = 0; i < 10; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "v%d", i);
+        rill_message m = {.topic = "kv", .partition = 0, .key = keys[i],
+                          .key_len = 2, .value = v, .value_len = strlen(v)};
+        ok(rill_produce(f->r, &m, NULL));
+    }
+    rill_topic_partition at2 = {"kv", 0, 2};
+    ok(rill_group_set_offsets(f->r, "lagging", &at2, 1));
+    rill_maintain_report rep;
+    ok(rill_maintain(f->r, &rep));
+    assert_int_equal(rep.records_compacted, 4); /* offsets 1..4 */
+    int64_t first, next;
+    ok(rill_watermarks(&first, &next, f->r, "kv", 0));
+    assert_int_equal(first, 0); /* k0 at 0 survives */
+    assert_int_equal(next, 10);
+
+    /* Now a head batch goes too: k0's only record is superseded. */
+    rill_message m0 = {.topic = "kv", .partition = 0, .key = "k0",
+                       .key_len = 2, .value = "new", .value_len = 3};
+    ok(rill_produce(f->r, &m0, NULL));
+    ok(rill_maintain(f->r, &rep));
+    ok(rill_watermarks(&first, &next, f->r, "kv", 0));
+    assert_int_equal(first, 0); /* as Kafka: compaction keeps the start */
+    assert_int_equal(next, 11);
+    ok(rill_verify(f->r, "kv", NULL, NULL, NULL));
+
+    int resets[3] = {RILL_RESET_EARLIEST, RILL_RESET_LATEST, RILL_RESET_ERROR};
+    for (int i = 0; i < 3; i++) {
+        rill_consumer_options o;
+        rill_consumer *cons;
+        rill_consumer_options_init(&o);
+        o.group_id = "lagging";
+        o.enable_auto_commit = 0;
+        o.auto_offset_reset = resets[i];
+        ok(rill_consumer_new(&cons, f->r, &o));
+        const char *t = "kv";
+        ok(rill_subscribe(cons, &t, 1));
+        int64_t want[] = {5, 6, 7, 8, 9, 10};
+        size_t seen = 0;
+        for (int round = 0; round < 20 && seen < 6; round++) {
+            const rill_record *recs;
+            size_t n;
+            ok(rill_poll(cons, 0, &recs, &n));
+            for (size_t j = 0; j < n; j++, seen++) {
+                assert_true(seen < 6);
+                assert_int_equal(recs[j].offset, want[seen]);
+            }
+        }
+        assert_int_equal(seen, 6);
+        ok(rill_consumer_close(cons));
+    }
+}
+
 /* ---- retention that waits for groups ---- */
 
 static void retention_waits_for_named_groups_up_to_the_cap(void **state)
@@ -405,6 +473,7 @@ int main(void)
         T(partitions_stay_within_retention_bytes),
         T(short_lived_writers_trigger_size_retention),
         T(compaction_keeps_the_latest_value_per_key),
+        T(compaction_keeps_the_log_start),
         T(retention_waits_for_named_groups_up_to_the_cap),
         T(readers_never_see_half_deleted_batches),
     };
