@@ -240,9 +240,9 @@ enum rill_partitioner {
  * Retention runs inside writes to the partition (amortised, a bounded
  * amount each time), in rill_maintain, and in the maintenance thread of
  * rill_options.maintain_interval_ms; compaction in the latter two. */
-/* A zeroed field means its default (so a zeroed struct is a valid
- * configuration): a retention of 0 is "forever", not "nothing"; ask for 1
- * to keep as little as possible. */
+/* A zeroed field means its default, except partitions, which must be
+ * 1..RILL_PARTITIONS_MAX (0 is refused, as in Kafka): a retention of 0 is
+ * "forever", not "nothing"; ask for 1 to keep as little as possible. */
 typedef struct rill_topic_config {
     int32_t partitions;         /* default 1; 1..RILL_PARTITIONS_MAX */
     int64_t retention_ms;       /* -1 = keep forever (default) */
@@ -265,9 +265,12 @@ typedef struct rill_topic_config {
 void rill_topic_config_init(rill_topic_config *c);
 
 /* Creates a topic. Names follow Kafka's rule: 1..249 characters of
- * [A-Za-z0-9._-], neither "." nor "..". c may be NULL for the defaults.
- * Errors: RILL_EINVAL (bad name or config), RILL_EEXIST, RILL_EPERM
- * (read-only), RILL_EFULL. Thread safety: safe. */
+ * [A-Za-z0-9._-], neither "." nor "..", and no two topics may differ only
+ * in '.' against '_' (Kafka refuses "a_b" beside "a.b": their metric
+ * names collide). c may be NULL for the defaults.
+ * Errors: RILL_EINVAL (bad name or config), RILL_EEXIST (the topic, or
+ * one whose name collides, exists), RILL_EPERM (read-only), RILL_EFULL.
+ * Thread safety: safe. */
 int rill_topic_create(rill *r, const char *topic, const rill_topic_config *c);
 
 /* Changes a topic's configuration; c replaces it entirely (start from
@@ -702,15 +705,17 @@ int rill_unsubscribe(rill_consumer *c);
 /* Commits the positions of every partition the consumer holds: the
  * offsets after the records the last rill_poll returned. Synchronous and
  * durable per the sync mode. Errors: RILL_EINVAL (no group_id),
- * RILL_EFENCED (a partition is no longer this member's: nothing was
- * committed), RILL_EFULL. Thread safety: handle. */
+ * RILL_ENOTFOUND (a topic was deleted), RILL_EFENCED (a partition is no
+ * longer this member's: nothing was committed), RILL_EFULL.
+ * Thread safety: handle. */
 int rill_commit(rill_consumer *c);
 
 /* Commits explicit offsets (the next offset to read, as in Kafka) for the
  * consumer's group. A subscribed member may commit only partitions it
  * owns; a consumer assigned by hand only partitions no member owns.
- * All or nothing. Errors: RILL_EINVAL, RILL_EFENCED, RILL_EFULL.
- * Thread safety: handle. */
+ * All or nothing. Errors: RILL_EINVAL, RILL_ENOTFOUND (no such topic or
+ * partition, as Kafka's UNKNOWN_TOPIC_OR_PARTITION), RILL_EFENCED,
+ * RILL_EFULL. Thread safety: handle. */
 int rill_commit_offsets(rill_consumer *c, const rill_topic_partition *o,
                         size_t n);
 

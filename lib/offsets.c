@@ -153,14 +153,40 @@ int offsets_delete_topic(rill_env *e, MDB_txn *txn, const char *topic)
     return offsets_delete_where(e, txn, NULL, 0, topic);
 }
 
+/* Every entry names a partition that exists, as Kafka answers
+ * UNKNOWN_TOPIC_OR_PARTITION: offsets for no partition would only show up
+ * as junk in describe. */
+static int offsets_check_partitions(rill_env *e, MDB_txn *txn,
+                                    const rill_topic_partition *tps, size_t n)
+{
+    topic_meta t;
+    const char *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!last || strcmp(last, tps[i].topic)) {
+            int rc = topic_get(e, txn, tps[i].topic, &t);
+            if (rc == RILL_ENOTFOUND)
+                return rill_err(RILL_ENOTFOUND, "no topic '%s'; nothing "
+                                "was committed", tps[i].topic);
+            if (rc)
+                return rc;
+            last = tps[i].topic;
+        }
+        if (tps[i].partition < 0 || tps[i].partition >= t.cfg.partitions)
+            return rill_err(RILL_ENOTFOUND, "topic '%s' has %d partitions; "
+                            "partition %d requested; nothing was committed",
+                            tps[i].topic, t.cfg.partitions, tps[i].partition);
+    }
+    return 0;
+}
+
 int offsets_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
                           const char *member_id,
                           const rill_topic_partition *tps, size_t n,
                           int64_t now_ms)
 {
     gstate st;
-    int rc = gstate_load(e, txn, group, &st);
-    if (rc)
+    int rc = offsets_check_partitions(e, txn, tps, n);
+    if (rc || (rc = gstate_load(e, txn, group, &st)))
         return rc;
     int me = member_id ? gstate_find(&st, member_id) : -1;
     if (member_id && me < 0)

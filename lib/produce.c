@@ -108,16 +108,54 @@ RILL_API int rill_partition_for_key(int32_t *partition, rill *r,
     return rc;
 }
 
-/* Kafka's sticky partitioner for records without a key. */
+/* The slot of topic id tid in the sticky table, adding it (and growing
+ * the table at half full) when missing; NULL only when out of memory.
+ * Called with sticky_lock held. */
+static sticky_slot *sticky_slot_of(rill *r, uint32_t tid)
+{
+    if (r->sticky_used * 2 >= r->sticky_cap) {
+        size_t cap = r->sticky_cap ? r->sticky_cap * 2 : 64;
+        sticky_slot *t = calloc(cap, sizeof *t);
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < r->sticky_cap; i++) {
+            const sticky_slot *o = &r->sticky[i];
+            if (!o->topic_id)
+                continue;
+            size_t j = o->topic_id & (cap - 1);
+            while (t[j].topic_id)
+                j = (j + 1) & (cap - 1);
+            t[j] = *o;
+        }
+        free(r->sticky);
+        r->sticky = t;
+        r->sticky_cap = cap;
+    }
+    size_t i = tid & (r->sticky_cap - 1);
+    while (r->sticky[i].topic_id && r->sticky[i].topic_id != tid)
+        i = (i + 1) & (r->sticky_cap - 1);
+    if (!r->sticky[i].topic_id) {
+        r->sticky[i] = (sticky_slot){tid, -1, 0};
+        r->sticky_used++;
+    }
+    return &r->sticky[i];
+}
+
+/* Kafka's sticky partitioner for records without a key: per topic (ids
+ * are never reused), so interleaved topics do not disturb each other. */
 static int32_t sticky_partition(rill *r, const topic_meta *t, size_t bytes)
 {
     int32_t n = t->cfg.partitions;
     if (n == 1)
         return 0;
     pthread_mutex_lock(&r->sticky_lock);
-    sticky_slot *s = &r->sticky[t->id % STICKY_SLOTS];
-    if (s->topic_id != t->id || s->partition >= n) {
-        s->topic_id = t->id;
+    sticky_slot *s = sticky_slot_of(r, t->id);
+    if (!s) { /* out of memory: spread without stickiness */
+        int32_t p = (int32_t)(rill_random(r) % (uint32_t)n);
+        pthread_mutex_unlock(&r->sticky_lock);
+        return p;
+    }
+    if (s->partition < 0 || s->partition >= n) {
         s->partition = (int32_t)(rill_random(r) % (uint32_t)n);
         s->bytes = 0;
     }

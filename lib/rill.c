@@ -90,6 +90,7 @@ static rill *registry_find(const char *dir)
 
 static void rill_free(rill *r)
 {
+    free(r->sticky);
     pthread_mutex_destroy(&r->sticky_lock);
     pthread_mutex_destroy(&r->consumers_lock);
     free(r);

@@ -9,10 +9,9 @@
 #include "notify.h"
 #include "produce.h"
 
-#define STICKY_SLOTS 64
-
 /* Kafka's sticky partitioner: unkeyed records of a topic go to one
- * partition until about a batch's worth of bytes went there. */
+ * partition until about a batch's worth of bytes went there. One slot per
+ * topic id (0: empty), in an open-addressing table that grows. */
 typedef struct sticky_slot {
     uint32_t topic_id;
     int32_t partition;
@@ -42,7 +41,8 @@ struct rill {
     struct rill_producer *producers;
 
     pthread_mutex_t sticky_lock; /* also guards retain */
-    sticky_slot sticky[STICKY_SLOTS];
+    sticky_slot *sticky; /* sticky_cap slots, a power of two */
+    size_t sticky_cap, sticky_used;
     retain_slot retain[RETAIN_SLOTS];
     uint64_t rng;
 

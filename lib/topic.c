@@ -103,8 +103,6 @@ int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
         return 0;
     }
     rill_topic_config r = *c;
-    if (r.partitions == 0)
-        r.partitions = d.partitions;
     if (r.retention_ms == 0)
         r.retention_ms = d.retention_ms;
     if (r.retention_bytes == 0)
@@ -119,8 +117,10 @@ int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
         r.retain_groups = NULL;
 
     if (r.partitions < 1 || r.partitions > RILL_PARTITIONS_MAX)
-        return rill_err(RILL_EINVAL, "partitions %d is not in 1..%d",
-                        r.partitions, RILL_PARTITIONS_MAX);
+        return rill_err(RILL_EINVAL, "partitions %d is not in 1..%d%s",
+                        r.partitions, RILL_PARTITIONS_MAX,
+                        r.partitions == 0 ? " (a topic needs at least one; "
+                        "rill_topic_config_init sets 1)" : "");
     if (r.retention_ms < -1)
         return rill_err(RILL_EINVAL, "retention_ms %lld is negative (-1 "
                         "keeps forever)", (long long)r.retention_ms);
@@ -377,6 +377,48 @@ struct topic_op {
     bool left; /* purging: work may remain */
 };
 
+/* Whether two names are the same once '.' and '_' are taken alike. */
+static bool names_collide(const char *a, size_t al, const char *b, size_t bl)
+{
+    if (al != bl)
+        return false;
+    for (size_t i = 0; i < al; i++) {
+        char x = a[i] == '.' ? '_' : a[i], y = b[i] == '.' ? '_' : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* Kafka refuses a topic whose name collides with an existing one once
+ * '.' and '_' are treated alike (their metric names would be the same);
+ * so does rill, so that the gateway and a mirror to Kafka can serve every
+ * topic. Only names with either character need the scan. */
+static int check_collision(rill_env *e, MDB_txn *txn, const char *name)
+{
+    size_t len = strlen(name);
+    if (!strpbrk(name, "._"))
+        return 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, e->db_topics, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening a cursor");
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if (names_collide(name, len, k.mv_data, k.mv_size)) {
+            int n = (int)k.mv_size;
+            mdb_cursor_close(cur);
+            return rill_err(RILL_EEXIST, "topic '%s' collides with topic "
+                            "'%.*s' ('.' and '_' are taken alike, as in "
+                            "Kafka)", name, n, (const char *)k.mv_data);
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : env_mdb_err(e, rc, "reading topics");
+}
+
 static int create_txn(MDB_txn *txn, void *arg)
 {
     struct topic_op *op = arg;
@@ -388,6 +430,8 @@ static int create_txn(MDB_txn *txn, void *arg)
         return rill_err(RILL_EEXIST, "topic '%s' already exists", op->name);
     if (rc != MDB_NOTFOUND)
         return env_mdb_err(e, rc, "reading topic metadata");
+    if ((rc = check_collision(e, txn, op->name)))
+        return rc;
 
     uint32_t id = 1;
     MDB_val ik = {13, "next_topic_id"}, iv;

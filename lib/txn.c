@@ -239,7 +239,9 @@ static int commit_for(rill_txn *t, rill_consumer *c, rill_topic_partition *tps,
                                    consumer_member_id(c), tps, n, t->now);
     if (rc) {
         free(tps);
-        return doom(t, rc); /* a fenced consumer fails the whole txn */
+        /* A partition that does not exist was refused before anything
+         * was written; a fenced consumer fails the whole txn. */
+        return rc == RILL_ENOTFOUND ? rc : doom(t, rc);
     }
     tc[t->nconsumers++] = (txn_consumer){c, tps, n};
     return 0;

@@ -349,6 +349,33 @@ static void manual_commit_is_fenced_by_owner(void **state)
     ok(rill_consumer_close(by_hand));
 }
 
+static void commit_for_a_missing_partition_is_refused(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 2);
+    rill_consumer_options o;
+    rill_consumer *c;
+    rill_consumer_options_init(&o);
+    o.group_id = "g";
+    ok(rill_consumer_new(&c, f->r, &o));
+    rill_topic_partition ghost = {"ghost-topic", 42, 1};
+    fails(RILL_ENOTFOUND, rill_commit_offsets(c, &ghost, 1));
+    rill_topic_partition beyond[2] = {{"t", 0, 0}, {"t", 2, 0}};
+    fails(RILL_ENOTFOUND, rill_commit_offsets(c, beyond, 2));
+    rill_group_info *g;
+    fails(RILL_ENOTFOUND, rill_group_describe(&g, f->r, "g")); /* no junk */
+    ok(rill_commit_offsets(c, beyond, 1));
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->partition_count, 1);
+    rill_group_info_free(g);
+    rill_txn *t;
+    ok(rill_txn_begin(&t, f->r));
+    fails(RILL_ENOTFOUND, rill_txn_commit_offsets(t, c, &ghost, 1));
+    ok(rill_txn_commit_offsets(t, c, beyond, 1)); /* the txn goes on */
+    ok(rill_txn_commit(t));
+    ok(rill_consumer_close(c));
+}
+
 static void reset_offsets_only_without_live_members(void **state)
 {
     fixture *f = *state;
@@ -462,6 +489,7 @@ int main(void)
         T(two_groups_each_get_everything),
         T(new_partitions_are_assigned),
         T(manual_commit_is_fenced_by_owner),
+        T(commit_for_a_missing_partition_is_refused),
         T(reset_offsets_only_without_live_members),
         T(set_offsets_by_partition_all_or_nothing),
         T(bad_group_calls_are_refused),

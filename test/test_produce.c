@@ -271,6 +271,36 @@ static void unkeyed_records_spread_stickily(void **state)
         assert_true(count[p] > 0);
 }
 
+/* Two topics whose ids are equal modulo 64 (and many others) keep
+ * their own sticky partitions when their records interleave. */
+static void sticky_partitions_are_per_topic(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "a", 4); /* id 1 */
+    for (int i = 0; i < 63; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "filler-%d", i);
+        topic_new(f->r, name, 4);
+    }
+    topic_new(f->r, "b", 4); /* id 65 */
+    char value[100];
+    memset(value, 'x', sizeof value);
+    int last[2] = {-1, -1}, switches[2] = {0, 0};
+    for (int i = 0; i < 400; i++) {
+        rill_message m = {.topic = i % 2 ? "b" : "a",
+                          .partition = RILL_PARTITION_ANY, .value = value,
+                          .value_len = sizeof value};
+        rill_position pos;
+        ok(rill_produce(f->r, &m, &pos));
+        switches[i % 2] += pos.partition != last[i % 2];
+        last[i % 2] = pos.partition;
+    }
+    /* 200 records of 100 bytes each: one switch after 16 KiB at most,
+     * besides the first choice. */
+    assert_true(switches[0] <= 3);
+    assert_true(switches[1] <= 3);
+}
+
 static int64_t fake_now = 1700000000000LL;
 static int64_t fake_clock(void *opaque)
 {
@@ -409,6 +439,8 @@ int main(void)
             keyed_records_land_where_kafka_puts_them, fixture_setup,
             fixture_teardown),
         cmocka_unit_test_setup_teardown(unkeyed_records_spread_stickily,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(sticky_partitions_are_per_topic,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(
             timestamps_default_to_now_and_index_by_time, fixture_setup,

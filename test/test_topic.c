@@ -54,9 +54,16 @@ static void topic_config_is_validated(void **state)
     rill_topic_config_init(&c);
     c.partitioner = 9;
     fails(RILL_EINVAL, rill_topic_create(f->r, "t", &c));
-    /* A zeroed config means the defaults. */
+    /* Zero partitions is refused, not taken for one, as in Kafka. */
     memset(&c, 0, sizeof c);
+    fails(RILL_EINVAL, rill_topic_create(f->r, "t", &c));
+    assert_non_null(strstr(rill_errmsg(), "partitions 0"));
+    /* Every other zeroed field means its default. */
+    c.partitions = 1;
     ok(rill_topic_create(f->r, "t", &c));
+    rill_topic_config_init(&c);
+    c.partitions = 0;
+    fails(RILL_EINVAL, rill_topic_alter(f->r, "t", &c));
     rill_topic_info *info;
     ok(rill_topic_describe(&info, f->r, "t"));
     assert_int_equal(info->config.partitions, 1);
@@ -64,6 +71,21 @@ static void topic_config_is_validated(void **state)
     assert_int_equal(info->config.max_record_bytes, 1024 * 1024);
     assert_int_equal(info->config.cleanup_policy, RILL_CLEANUP_DELETE);
     rill_topic_info_free(info);
+}
+
+static void colliding_names_are_refused(void **state)
+{
+    fixture *f = *state;
+    ok(rill_topic_create(f->r, "a.b_c", NULL));
+    fails(RILL_EEXIST, rill_topic_create(f->r, "a_b.c", NULL));
+    assert_non_null(strstr(rill_errmsg(), "collides with topic 'a.b_c'"));
+    fails(RILL_EEXIST, rill_topic_create(f->r, "a_b_c", NULL));
+    fails(RILL_EEXIST, rill_topic_create(f->r, "a.b.c", NULL));
+    ok(rill_topic_create(f->r, "a.b_cd", NULL));
+    ok(rill_topic_create(f->r, "abc", NULL));
+    /* Once deleted, the name is free again. */
+    ok(rill_topic_delete(f->r, "a.b_c"));
+    ok(rill_topic_create(f->r, "a_b.c", NULL));
 }
 
 static void topic_list_and_describe(void **state)
@@ -179,6 +201,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(topic_create_twice_is_eexist,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(topic_config_is_validated,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(colliding_names_are_refused,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(topic_list_and_describe,
                                         fixture_setup, fixture_teardown),
