@@ -330,8 +330,9 @@ void rill_topic_info_free(rill_topic_info *info);
  * ------------------------------------------------------------------------ */
 
 typedef struct rill_header {
-    const char *key; /* NUL-terminated, at most 255 bytes */
-    const void *value;
+    const char *key;   /* NUL-terminated, at most 255 bytes */
+    const void *value; /* NULL = a null value (value_len 0), kept distinct
+                          from an empty one, as in Kafka */
     size_t value_len;
 } rill_header;
 

@@ -25,7 +25,10 @@
  * The records are record_count msgpack arrays, one after another:
  *
  *   [offset delta: uint, timestamp delta: int, key: bin | nil,
- *    value: bin | nil (nil = tombstone), headers: map str -> bin]
+ *    value: bin | nil (nil = tombstone), headers: map str -> bin | nil]
+ *
+ * A nil header value is a NULL one, distinct from an empty bin (Kafka
+ * keeps the two apart); directories of format 1 never hold one.
  *
  * Offset deltas strictly increase and the last equals the header's last
  * offset delta. Header maps may repeat a key (Kafka allows it).
@@ -95,6 +98,10 @@ int batch_add(batch_builder *b, uint32_t offset_delta, int64_t timestamp,
         size_t kl = strlen(headers[i].key);
         msgpack_pack_str(pk, kl);
         msgpack_pack_str_body(pk, headers[i].key, kl);
+        if (!headers[i].value) {
+            msgpack_pack_nil(pk);
+            continue;
+        }
         msgpack_pack_bin(pk, headers[i].value_len);
         msgpack_pack_bin_body(pk, headers[i].value, headers[i].value_len);
     }
@@ -405,6 +412,11 @@ bool batch_header_next(mpr *r, const uint8_t **key, uint32_t *key_len,
 {
     if (!mpr_str(r, key, key_len) || *key_len > BATCH_HEADER_KEY_MAX)
         return mpr_fail(r);
+    if (mpr_nil(r)) {
+        *value = NULL;
+        *value_len = 0;
+        return true;
+    }
     return mpr_bin(r, value, value_len);
 }
 

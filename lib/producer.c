@@ -158,9 +158,10 @@ static void entry_fill(pentry *e, const rill_message *m)
     for (size_t i = 0; i < m->header_count; i++) {
         hs[i].key = copy_bytes(&at, m->headers[i].key,
                                strlen(m->headers[i].key) + 1);
-        hs[i].value = copy_bytes(&at, m->headers[i].value ? m->headers[i].value
-                                                          : "",
-                                 m->headers[i].value_len);
+        hs[i].value = m->headers[i].value
+                          ? copy_bytes(&at, m->headers[i].value,
+                                       m->headers[i].value_len)
+                          : NULL; /* NULL stays NULL, as in Kafka */
         hs[i].value_len = m->headers[i].value_len;
     }
     e->m.headers = m->header_count ? hs : NULL;

@@ -271,6 +271,65 @@ static void unkeyed_records_spread_stickily(void **state)
         assert_true(count[p] > 0);
 }
 
+static void on_delivered(void *opaque, int err, const rill_message *m,
+                         const rill_position *pos)
+{
+    (void)m;
+    (void)pos;
+    *(int *)opaque = err ? err : 1;
+}
+
+/* Each way of producing keeps a NULL header value NULL and an empty one
+ * empty. */
+static void null_and_empty_header_values_stay_apart(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "h", 1);
+    rill_header hs[3] = {{"null", NULL, 0}, {"empty", "", 0}, {"x", "y", 1}};
+    rill_message m = {.topic = "h", .partition = 0, .value = "v",
+                      .value_len = 1, .headers = hs, .header_count = 3};
+    ok(rill_produce(f->r, &m, NULL));
+    ok(rill_produce_batch(f->r, &m, 1, NULL));
+    rill_txn *t;
+    ok(rill_txn_begin(&t, f->r));
+    ok(rill_txn_produce(t, &m, NULL));
+    ok(rill_txn_commit(t));
+    rill_producer *p;
+    int delivered = 0;
+    ok(rill_producer_new(&p, f->r, NULL));
+    ok(rill_producer_send(p, &m, on_delivered, &delivered));
+    ok(rill_producer_flush(p, -1));
+    assert_int_equal(delivered, 1);
+    rill_producer_destroy(p);
+
+    rill_consumer *c;
+    ok(rill_consumer_new(&c, f->r, NULL));
+    rill_topic_partition tp = {"h", 0, RILL_OFFSET_BEGINNING};
+    ok(rill_assign(c, &tp, 1));
+    const rill_record *recs;
+    size_t n;
+    ok(rill_poll(c, 0, &recs, &n));
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(recs[i].header_count, 3);
+        assert_string_equal(recs[i].headers[0].key, "null");
+        assert_null(recs[i].headers[0].value);
+        assert_int_equal(recs[i].headers[0].value_len, 0);
+        assert_string_equal(recs[i].headers[1].key, "empty");
+        assert_non_null(recs[i].headers[1].value);
+        assert_int_equal(recs[i].headers[1].value_len, 0);
+        assert_memory_equal(recs[i].headers[2].value, "y", 1);
+        const void *v;
+        size_t len;
+        ok(rill_record_header(&v, &len, &recs[i], "null"));
+        assert_null(v);
+    }
+    ok(rill_consumer_close(c));
+    /* A NULL value with a length is refused. */
+    hs[0].value_len = 3;
+    fails(RILL_EINVAL, rill_produce(f->r, &m, NULL));
+}
+
 /* Two topics whose ids are equal modulo 64 (and many others) keep
  * their own sticky partitions when their records interleave. */
 static void sticky_partitions_are_per_topic(void **state)
@@ -442,6 +501,9 @@ int main(void)
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(sticky_partitions_are_per_topic,
                                         fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(
+            null_and_empty_header_values_stay_apart, fixture_setup,
+            fixture_teardown),
         cmocka_unit_test_setup_teardown(
             timestamps_default_to_now_and_index_by_time, fixture_setup,
             fixture_teardown),

@@ -81,7 +81,7 @@ static void put_headers(const cli_cmd *c, const rill_record *rec)
         else
             fputs(h->key, stdout);
         putchar('=');
-        put_bytes(c, h->value, h->value_len, 1);
+        put_bytes(c, h->value, h->value_len, h->value != NULL);
     }
 }
 
