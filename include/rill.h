@@ -764,8 +764,13 @@ typedef struct rill_group_info {
     rill_group_partition_info *partitions; /* by topic, then partition */
 } rill_group_info;
 
-/* Describes a group: members (with liveness and what they own) and, per
- * partition, committed offset, end offset, lag and owner. The caller frees
+/* Describes a group as it is now: members (with liveness and what they
+ * own) and, per partition, committed offset, end offset, lag and owner.
+ * Liveness is each member's lock at the time of the call, so a member that
+ * died is shown dead at once (alive 0, owning nothing, its partitions
+ * without owner, the group "Empty" if no member lives, or "Rebalancing"
+ * while live members have yet to take over), even before any member polls
+ * and removes it from the record. The caller frees
  * *out with rill_group_info_free. Errors: RILL_EINVAL, RILL_ENOTFOUND (no
  * members and no offsets), RILL_ENOMEM. Thread safety: safe. */
 int rill_group_describe(rill_group_info **out, rill *r, const char *group);

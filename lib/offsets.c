@@ -348,7 +348,8 @@ static int partition_row_cmp(const void *a, const void *b)
 
 /* Fills committed, bounds, lag and owner of every row. */
 static int desc_fill_rows(rill *r, MDB_txn *txn, const char *group,
-                          const gstate *st, rill_group_info *g)
+                          const gstate *st, const bool *live,
+                          rill_group_info *g)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, r->env.db_log, &cur);
@@ -380,7 +381,7 @@ static int desc_fill_rows(rill *r, MDB_txn *txn, const char *group,
             rc = trc;
         }
         int owner = gstate_owner(st, pi->topic, pi->partition);
-        if (!rc && owner >= 0 &&
+        if (!rc && owner >= 0 && live[owner] &&
             !(pi->owner = rill_strdup(st->members[owner].id)))
             rc = rill_err(RILL_ENOMEM, "out of memory");
     }
@@ -395,7 +396,8 @@ static int tp_cmp(const void *a, const void *b)
     return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
+static int desc_members(const gstate *st, const bool *live,
+                        const int64_t *last_poll, rill_group_info *g)
 {
     g->members = calloc(st->nmembers ? st->nmembers : 1, sizeof *g->members);
     if (!g->members)
@@ -408,11 +410,14 @@ static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
         snprintf(mi->client_id, sizeof mi->client_id, "%s", m->client);
         mi->pid = m->pid;
         mi->session_timeout_ms = m->timeout_ms;
-        mi->alive = member_probe(r->env.path, m->id, &mi->last_poll_ms);
+        mi->alive = live[i];
+        mi->last_poll_ms = last_poll[i];
         mi->assigned = calloc(m->nowned ? m->nowned : 1, sizeof *mi->assigned);
         if (!mi->assigned)
             return rill_err(RILL_ENOMEM, "out of memory");
-        for (size_t j = 0; j < m->nowned; j++) {
+        /* A dead member owns nothing any more, though the record still
+         * lists it until a live member removes it. */
+        for (size_t j = 0; live[i] && j < m->nowned; j++) {
             mi->assigned[j].topic = rill_strdup(m->owned[j].topic);
             mi->assigned[j].partition = m->owned[j].partition;
             mi->assigned_count = j + 1;
@@ -426,10 +431,17 @@ static int desc_members(const rill *r, const gstate *st, rill_group_info *g)
     return 0;
 }
 
-static const char *group_state_name(const gstate *st)
+/* The state as it is now: the record's dead members count for nothing,
+ * and a live member will remove them and rebalance at its next look. */
+static const char *group_state_name(const gstate *st, const bool *live)
 {
-    if (st->nmembers == 0)
+    size_t alive = 0;
+    for (size_t i = 0; i < st->nmembers; i++)
+        alive += live[i];
+    if (alive == 0)
         return "Empty";
+    if (alive < st->nmembers)
+        return "Rebalancing";
     for (size_t i = 0; i < st->nmembers; i++) {
         const gmember *m = &st->members[i];
         if (m->ntarget != m->nowned)
@@ -462,8 +474,13 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
         env_read_end(&r->env, txn);
         return rc;
     }
-    if (!(b.g = calloc(1, sizeof *b.g)))
+    /* Liveness now (each member's lock), not as the record last saw it. */
+    bool *live = calloc(st.nmembers + 1, sizeof *live);
+    int64_t *last_poll = calloc(st.nmembers + 1, sizeof *last_poll);
+    if (!(b.g = calloc(1, sizeof *b.g)) || !live || !last_poll)
         rc = rill_err(RILL_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < st.nmembers; i++)
+        live[i] = member_probe(r->env.path, st.members[i].id, &last_poll[i]);
     /* Rows: every partition of the subscribed topics, then every
      * partition the group has an offset for. */
     for (size_t t = 0; !rc && t < st.ntopics; t++)
@@ -495,17 +512,19 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
     if (!rc && st.nmembers == 0 && !has_offsets)
         rc = rill_err(RILL_ENOTFOUND, "group '%s' does not exist", group);
     if (!rc)
-        rc = desc_fill_rows(r, txn, group, &st, b.g);
+        rc = desc_fill_rows(r, txn, group, &st, live, b.g);
     env_read_end(&r->env, txn);
     if (!rc) {
         snprintf(b.g->name, sizeof b.g->name, "%s", group);
         b.g->generation = st.generation;
         b.g->assignor = st.assignor;
-        b.g->state = group_state_name(&st);
+        b.g->state = group_state_name(&st, live);
         qsort(b.g->partitions, b.g->partition_count,
               sizeof *b.g->partitions, partition_row_cmp);
-        rc = desc_members(r, &st, b.g);
+        rc = desc_members(&st, live, last_poll, b.g);
     }
+    free(live);
+    free(last_poll);
     gstate_free(&st);
     if (rc) {
         rill_group_info_free(b.g);

@@ -352,6 +352,73 @@ static void produced_keys_stay_in_order(void **state)
     assert_int_equal(total, TOTAL);
 }
 
+/* ---- describe tells what is true now ---- */
+
+typedef struct lone_arg {
+    const char *dir;
+    int ready_fd;
+} lone_arg;
+
+/* Joins, takes every partition, says so, then waits to be killed. */
+static int lone_member_main(void *p)
+{
+    lone_arg *a = p;
+    rill *r = open_sync(a->dir, RILL_SYNC_NONE);
+    rill_consumer_options o;
+    rill_consumer *c;
+    rill_consumer_options_init(&o);
+    o.group_id = "lone";
+    const char *topic = "t";
+    if (rill_consumer_new(&c, r, &o) || rill_subscribe(c, &topic, 1))
+        return 1;
+    for (;;) {
+        const rill_record *recs;
+        size_t n;
+        rill_topic_partition *tps;
+        if (rill_poll(c, 10, &recs, &n) || rill_assignment(&tps, &n, c))
+            return 2;
+        rill_tps_free(tps, n);
+        if (n == 2)
+            break;
+    }
+    if (write(a->ready_fd, "r", 1) != 1)
+        return 3;
+    for (;;)
+        pause();
+}
+
+static void describe_after_the_only_member_is_killed(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 2);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    lone_arg a = {f->dir, fds[1]};
+    pid_t pid = spawn(lone_member_main, &a);
+    char b;
+    assert_int_equal(read(fds[0], &b, 1), 1);
+    rill_group_info *g;
+    ok(rill_group_describe(&g, f->r, "lone"));
+    assert_string_equal(g->state, "Stable");
+    assert_int_equal(g->members[0].alive, 1);
+    assert_non_null(g->partitions[0].owner);
+    rill_group_info_free(g);
+
+    kill(pid, SIGKILL);
+    assert_int_equal(wait_child(pid), 128 + SIGKILL);
+    /* No member has polled since: describe must still see the death. */
+    ok(rill_group_describe(&g, f->r, "lone"));
+    assert_string_equal(g->state, "Empty");
+    assert_int_equal(g->member_count, 1);
+    assert_int_equal(g->members[0].alive, 0);
+    assert_int_equal(g->members[0].assigned_count, 0);
+    for (size_t i = 0; i < g->partition_count; i++)
+        assert_null(g->partitions[i].owner);
+    rill_group_info_free(g);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
@@ -359,6 +426,7 @@ int main(void)
         T(produced_keys_stay_in_order),
         T(three_members_share_and_commit_everything),
         T(killed_member_partitions_move_and_nothing_is_lost),
+        T(describe_after_the_only_member_is_killed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
