@@ -63,7 +63,8 @@ const char *rill_version(void);
     X(EFORKED, -17, "handle used in a child after fork")                       \
     X(EUNKNOWN, -18, "outcome unknown")                                        \
     X(ESTATE, -19, "operation not valid in this state")                        \
-    X(ESEQUENCE, -20, "sequence number out of order")
+    X(ESEQUENCE, -20, "sequence number out of order")                      \
+    X(EPROTOCOL, -21, "inconsistent group protocol")
 
 enum rill_error {
 #define RILL_ERR_ENUM_(name, value, text) RILL_##name = (value),
@@ -346,8 +347,19 @@ typedef struct rill_message {
     size_t value_len;
     const rill_header *headers;
     size_t header_count;
-    int64_t timestamp_ms; /* 0 = now; otherwise >= 0 */
+    int64_t timestamp_ms; /* ms since the epoch; RILL_TIMESTAMP_NOW (0)
+                             = the time of the write, RILL_TIMESTAMP_ZERO
+                             = exactly 0 */
 } rill_message;
+
+/* Record timestamps. As in librdkafka (and unlike Kafka's Java client,
+ * where "now" is a null timestamp), 0 asks for the time of the write, so a
+ * zero-initialised message is stamped now rather than with 1970, which
+ * time-based retention would remove at once; a record that must carry
+ * exactly 0 (copied from Kafka, say) asks for RILL_TIMESTAMP_ZERO. Other
+ * negative timestamps are refused. */
+#define RILL_TIMESTAMP_NOW 0
+#define RILL_TIMESTAMP_ZERO (-2)
 
 typedef struct rill_position {
     int32_t partition;
@@ -489,6 +501,13 @@ int rill_watermarks(int64_t *first, int64_t *next, rill *r, const char *topic,
  * it; that thread cannot write to the directory in any other way until it
  * ends (RILL_ESTATE instead of waiting for itself).
  *
+ * An aborted transaction leaves no trace, its offsets included: the next
+ * records written to a partition get the offsets its rill_txn_produce
+ * reported. (Kafka burns an aborted transaction's offsets and writes an
+ * abort marker there; rill has nothing to mark, so offsets stay dense and
+ * a consumer never meets a gap. A position reported inside a transaction
+ * means something only once it committed.)
+ *
  * A call that fails on its input (RILL_EINVAL, RILL_ENOTFOUND,
  * RILL_ETOOBIG) writes nothing and the transaction goes on. Any other
  * failure dooms it: later calls return that error and rill_txn_commit
@@ -595,7 +614,10 @@ typedef struct rill_consumer_options {
     int auto_offset_reset; /* enum rill_offset_reset; default EARLIEST */
     int enable_auto_commit;           /* default 1, like Kafka */
     unsigned auto_commit_interval_ms; /* default 5000 */
-    unsigned session_timeout_ms;      /* default 45000 */
+    unsigned session_timeout_ms;      /* default 45000; see below */
+    unsigned max_poll_interval_ms;    /* default 300000: a live member
+                                         that does not call rill_poll for
+                                         this long leaves the group */
     int assignor;                     /* enum rill_assignor; default RANGE */
     unsigned max_poll_records;        /* default 500 */
     rill_rebalance_cb on_rebalance;
@@ -680,8 +702,17 @@ int rill_consumer_close(rill_consumer *c);
  * group's state lives in the directory and every member runs the same
  * deterministic rebalance inside a write transaction. A member that exits,
  * crashes or is killed is noticed by the others within a second (each
- * holds a lock on its own file in <dir>/members); one that is alive but
- * does not call rill_poll for session_timeout_ms is removed too.
+ * holds a lock on its own file in <dir>/members, which the kernel drops
+ * the moment its process dies): that lock is the member's heartbeat, so
+ * no session timeout is needed to notice a death. One that is alive but
+ * does not call rill_poll for max_poll_interval_ms (default 300 s, as
+ * Kafka's max.poll.interval.ms since KIP-62) is removed, so a slow handler
+ * keeps its partitions until then. session_timeout_ms is kept for Kafka
+ * compatibility and shown by describe; native members do not need it.
+ *
+ * The first live member decides the group's assignor; a consumer asking
+ * for another gets RILL_EPROTOCOL from rill_subscribe (Kafka's
+ * INCONSISTENT_GROUP_PROTOCOL).
  *
  * Partitions move in two steps, so that none ever has two owners: the old
  * owner's rill_poll reports them REVOKED (and auto-commits them), gives
@@ -694,7 +725,8 @@ int rill_consumer_close(rill_consumer *c);
  * replacing an earlier subscription; partitions arrive through rill_poll.
  * Topics that do not exist yet are assigned once created. Strings are
  * copied. Errors: RILL_EINVAL (no group_id, bad or no topic names, the
- * consumer was assigned partitions by hand), RILL_EPERM (read-only),
+ * consumer was assigned partitions by hand), RILL_EPROTOCOL (the group's
+ * live members use another assignor), RILL_EPERM (read-only),
  * RILL_EIO (cannot create the member's lock file). Thread safety: handle. */
 int rill_subscribe(rill_consumer *c, const char *const *topics, size_t n);
 
@@ -737,6 +769,7 @@ typedef struct rill_group_member_info {
     int alive;                 /* its lock is held */
     int64_t last_poll_ms;      /* its last rill_poll, 0 if unknown */
     uint32_t session_timeout_ms;
+    uint32_t max_poll_interval_ms;
     size_t assigned_count;
     rill_topic_partition *assigned; /* the partitions it owns */
 } rill_group_member_info;

@@ -26,6 +26,7 @@ RILL_API void rill_consumer_options_init(rill_consumer_options *o)
     o->enable_auto_commit = 1;
     o->auto_commit_interval_ms = 5000;
     o->session_timeout_ms = 45000;
+    o->max_poll_interval_ms = 300000;
     o->assignor = RILL_ASSIGN_RANGE;
     o->max_poll_records = DEFAULT_MAX_POLL_RECORDS;
 }
@@ -123,6 +124,8 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
         c->opts.auto_commit_interval_ms = 5000;
     if (!c->opts.session_timeout_ms)
         c->opts.session_timeout_ms = 45000;
+    if (!c->opts.max_poll_interval_ms)
+        c->opts.max_poll_interval_ms = 300000;
     c->next_commit_ms = env_now_ms(&r->env) + c->opts.auto_commit_interval_ms;
     pthread_mutex_lock(&r->consumers_lock);
     c->next = r->consumers;

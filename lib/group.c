@@ -7,7 +7,8 @@
  *
  *   assignor: int
  *   topics:   [name, partitions, topic id, ...]   what the last assignment saw
- *   members:  [{id, client, pid, timeout, joined, topics: [name...],
+ *   members:  [{id, client, pid, timeout, poll_timeout, joined,
+ *               topics: [name...],
  *               target: [name, partition, ...], owned: [name, partition, ...]}]
  *
  * Members are sorted by id. The generation grows at every rebalance: when
@@ -138,7 +139,7 @@ int gstate_encode(const gstate *st, rill_buf *out)
     msgpack_pack_array(&pk, st->nmembers);
     for (size_t i = 0; i < st->nmembers; i++) {
         const gmember *m = &st->members[i];
-        msgpack_pack_map(&pk, 8);
+        msgpack_pack_map(&pk, 9);
         pack_str(&pk, "id");
         pack_str(&pk, m->id);
         pack_str(&pk, "client");
@@ -147,6 +148,8 @@ int gstate_encode(const gstate *st, rill_buf *out)
         msgpack_pack_int32(&pk, m->pid);
         pack_str(&pk, "timeout");
         msgpack_pack_uint32(&pk, m->timeout_ms);
+        pack_str(&pk, "poll_timeout");
+        msgpack_pack_uint32(&pk, m->poll_timeout_ms);
         pack_str(&pk, "joined");
         msgpack_pack_int64(&pk, m->joined_ms);
         pack_str(&pk, "topics");
@@ -236,10 +239,10 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
         unsigned bit = 0;
         if (!mpr_str(r, &key, &kl))
             return false;
-        static const char *const fields[] = {"id",     "client", "pid",
-                                             "timeout", "joined", "topics",
-                                             "target", "owned"};
-        for (unsigned f = 0; f < 8; f++)
+        static const char *const fields[] = {
+            "id",     "client", "pid",   "timeout",     "joined",
+            "topics", "target", "owned", "poll_timeout"};
+        for (unsigned f = 0; f < 9; f++)
             if (key_is(key, kl, fields[f]))
                 bit = 1u << f;
         if (bit & seen)
@@ -254,6 +257,11 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
         else if (key_is(key, kl, "timeout")) {
             if (mpr_uint(r, &u) && u <= UINT32_MAX)
                 m->timeout_ms = (uint32_t)u;
+            else
+                mpr_fail(r);
+        } else if (key_is(key, kl, "poll_timeout")) {
+            if (mpr_uint(r, &u) && u <= UINT32_MAX)
+                m->poll_timeout_ms = (uint32_t)u;
             else
                 mpr_fail(r);
         } else if (key_is(key, kl, "joined"))
@@ -276,6 +284,10 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
         else
             mpr_skip(r);
     }
+    /* Records of rills without max_poll_interval_ms: the session timeout
+     * was the limit between polls. */
+    if (!m->poll_timeout_ms)
+        m->poll_timeout_ms = m->timeout_ms;
     return r->ok && m->id && m->client;
 }
 
@@ -588,6 +600,7 @@ static int add_member(gstate *st, const group_join_info *j)
     st->members = ms;
     m.pid = j->pid;
     m.timeout_ms = j->timeout_ms;
+    m.poll_timeout_ms = j->poll_timeout_ms;
     m.joined_ms = j->now_ms;
     size_t at = 0;
     while (at < st->nmembers && strcmp(ms[at].id, m.id) < 0)
@@ -606,6 +619,39 @@ static void remove_member(gstate *st, int i)
     st->nmembers--;
 }
 
+static const char *assignor_name(int assignor)
+{
+    return assignor == RILL_ASSIGN_ROUND_ROBIN ? "round-robin"
+           : assignor == RILL_ASSIGN_STICKY    ? "sticky"
+                                               : "range";
+}
+
+/* The first live member decides the group's assignor; a newcomer asking
+ * for another is refused, as Kafka refuses it with
+ * INCONSISTENT_GROUP_PROTOCOL, rather than silently given the group's.
+ * Members whose lock is free are dead and do not count (the next check
+ * removes them). */
+static int check_protocol(rill_env *e, gstate *st, const char *group,
+                          const group_join_info *j)
+{
+    int alive = -1;
+    for (size_t i = 0; i < st->nmembers && alive < 0; i++) {
+        int64_t hb;
+        if (member_probe(e->path, st->members[i].id, &hb))
+            alive = (int)i;
+    }
+    if (alive < 0) {
+        st->assignor = j->assignor;
+        return 0;
+    }
+    if (st->assignor == j->assignor)
+        return 0;
+    return rill_err(RILL_EPROTOCOL, "group '%s' uses the %s assignor (member "
+                    "'%s', pid %d); this consumer asks for %s", group,
+                    assignor_name(st->assignor), st->members[alive].id,
+                    st->members[alive].pid, assignor_name(j->assignor));
+}
+
 static int join_txn(MDB_txn *txn, void *arg)
 {
     group_op *op = arg;
@@ -613,11 +659,13 @@ static int join_txn(MDB_txn *txn, void *arg)
     int rc = gstate_load(op->e, txn, op->group, &st);
     if (rc)
         return rc;
-    if (st.nmembers == 0)
-        st.assignor = op->join->assignor; /* the first member decides */
     int i = gstate_find(&st, op->join->member_id);
     if (i >= 0)
         remove_member(&st, i); /* a new subscription: join again */
+    if ((rc = check_protocol(op->e, &st, op->group, op->join))) {
+        gstate_free(&st);
+        return rc;
+    }
     rc = add_member(&st, op->join);
     if (!rc)
         rc = rebalance(op->e, txn, &st);

@@ -38,7 +38,8 @@ typedef struct gmember {
     char *id;
     char *client;
     int32_t pid;
-    uint32_t timeout_ms;
+    uint32_t timeout_ms;      /* its session timeout (shown, not used) */
+    uint32_t poll_timeout_ms; /* its max_poll_interval_ms */
     int64_t joined_ms;
     char **topics; /* subscription */
     size_t ntopics;
@@ -93,6 +94,7 @@ typedef struct group_join_info {
     const char *client_id;
     int32_t pid;
     uint32_t timeout_ms;
+    uint32_t poll_timeout_ms;
     int assignor;
     int64_t now_ms;
     char *const *topics;

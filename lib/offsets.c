@@ -410,6 +410,7 @@ static int desc_members(const gstate *st, const bool *live,
         snprintf(mi->client_id, sizeof mi->client_id, "%s", m->client);
         mi->pid = m->pid;
         mi->session_timeout_ms = m->timeout_ms;
+        mi->max_poll_interval_ms = m->poll_timeout_ms;
         mi->alive = live[i];
         mi->last_poll_ms = last_poll[i];
         mi->assigned = calloc(m->nowned ? m->nowned : 1, sizeof *mi->assigned);

@@ -170,6 +170,15 @@ static int32_t sticky_partition(rill *r, const topic_meta *t, size_t bytes)
     return p;
 }
 
+/* The timestamp a message is stored with: RILL_TIMESTAMP_NOW (0) is the
+ * time of the write, RILL_TIMESTAMP_ZERO an exact 0. */
+static int64_t message_timestamp(const rill_message *m, int64_t now)
+{
+    if (m->timestamp_ms == RILL_TIMESTAMP_NOW)
+        return now;
+    return m->timestamp_ms == RILL_TIMESTAMP_ZERO ? 0 : m->timestamp_ms;
+}
+
 /* ---- validation ---- */
 
 /* The bytes a record counts against max_record_bytes: key, value and
@@ -196,7 +205,8 @@ int produce_validate(const rill_message *m, size_t index)
     if (!m->value && m->value_len)
         return rill_err(RILL_EINVAL, "message %zu: value is NULL but "
                         "value_len is %zu", index, m->value_len);
-    if (m->timestamp_ms < 0 || m->timestamp_ms > TIMESTAMP_MAX)
+    if ((m->timestamp_ms < 0 && m->timestamp_ms != RILL_TIMESTAMP_ZERO) ||
+        m->timestamp_ms > TIMESTAMP_MAX)
         return rill_err(RILL_EINVAL, "message %zu: timestamp %lld is out of "
                         "range", index, (long long)m->timestamp_ms);
     if (m->header_count && !m->headers)
@@ -318,13 +328,13 @@ int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
     while (i < n) {
         batch_builder bb;
         enc->len = 0;
-        int64_t ts0 = s[i].m->timestamp_ms ? s[i].m->timestamp_ms : now;
+        int64_t ts0 = message_timestamp(s[i].m, now);
         if ((rc = batch_begin(&bb, enc, ts0)))
             return rc;
         size_t start = i;
         do {
             const rill_message *m = s[i].m;
-            int64_t ts = m->timestamp_ms ? m->timestamp_ms : now;
+            int64_t ts = message_timestamp(m, now);
             rc = batch_add(&bb, (uint32_t)(i - start), ts, m->key, m->key_len,
                            m->value, m->value_len, m->headers,
                            m->header_count);

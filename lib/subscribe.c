@@ -42,7 +42,8 @@ static int join(rill_consumer *c)
             return rc;
     }
     group_join_info j = {m->lock.id, c->client_id, (int32_t)getpid(),
-                         c->opts.session_timeout_ms, c->opts.assignor,
+                         c->opts.session_timeout_ms,
+                         c->opts.max_poll_interval_ms, c->opts.assignor,
                          now_ms(c), m->topics, m->ntopics};
     if ((rc = group_join(&c->r->env, c->group_id, &j)))
         return rc;
@@ -238,8 +239,10 @@ static int check_members(rill_consumer *c, int64_t now)
         int64_t hb;
         if (strcmp(gm->id, c->member->lock.id) == 0)
             continue;
+        /* Its lock says whether its process lives; a live one that
+         * stopped polling goes after its max_poll_interval_ms (KIP-62). */
         bool alive = member_probe(e->path, gm->id, &hb);
-        if (!alive || (hb > 0 && now - hb > (int64_t)gm->timeout_ms))
+        if (!alive || (hb > 0 && now - hb > (int64_t)gm->poll_timeout_ms))
             dead[ndead++] = gm->id;
     }
     bool changed = false;

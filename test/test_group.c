@@ -59,7 +59,7 @@ static rill_consumer *member(rill *r, const char *group, const char *topic,
     o.group_id = group;
     o.client_id = "test";
     o.enable_auto_commit = 0;
-    o.session_timeout_ms = 10000;
+    o.max_poll_interval_ms = 10000;
     o.assignor = assignor;
     o.on_rebalance = ev ? on_rebalance : NULL;
     o.opaque = ev;
@@ -194,7 +194,7 @@ static void stalled_member_is_fenced_and_rejoins(void **state)
     settle(both, 2, 6);
     assert_int_equal(owned(a), 3);
 
-    /* a stops polling past its session timeout; b notices. */
+    /* a stops polling past its max_poll_interval_ms; b notices. */
     fake_now += 11000;
     settle(&b, 1, 6);
     assert_int_equal(owned(b), 6);
@@ -213,6 +213,76 @@ static void stalled_member_is_fenced_and_rejoins(void **state)
     assert_int_equal(ea.lost, 3);
     assert_int_equal(owned(a), 3);
     ok(rill_consumer_close(a));
+    ok(rill_consumer_close(b));
+}
+
+/* KIP-62: a live member whose handler takes a minute keeps its
+ * partitions (its lock says it lives); only max_poll_interval_ms without a
+ * poll removes it, whatever its session timeout. */
+static void slow_handler_keeps_its_partitions(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 6);
+    rill_consumer_options o;
+    rill_consumer *a, *b;
+    rill_consumer_options_init(&o);
+    o.group_id = "g";
+    o.session_timeout_ms = 10000;
+    o.enable_auto_commit = 0;
+    const char *t = "t";
+    ok(rill_consumer_new(&a, f->r, &o));
+    ok(rill_subscribe(a, &t, 1));
+    ok(rill_consumer_new(&b, f->r, &o));
+    ok(rill_subscribe(b, &t, 1));
+    rill_consumer *both[2] = {a, b};
+    settle(both, 2, 6);
+    fake_now += 60000; /* a minute in a's handler */
+    for (int i = 0; i < 5; i++) {
+        const rill_record *recs;
+        size_t n;
+        ok(rill_poll(b, 0, &recs, &n));
+    }
+    assert_int_equal(owned(a), 3);
+    assert_int_equal(owned(b), 3);
+    rill_group_info *g;
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->member_count, 2);
+    assert_int_equal(g->members[0].max_poll_interval_ms, 300000);
+    rill_group_info_free(g);
+    fake_now += 300000; /* now past max_poll_interval_ms */
+    settle(&b, 1, 6);
+    assert_int_equal(owned(b), 6);
+    ok(rill_consumer_close(a));
+    ok(rill_consumer_close(b));
+}
+
+/* A newcomer asking for another assignor is refused, as Kafka's
+ * INCONSISTENT_GROUP_PROTOCOL; once the group is empty, anyone decides. */
+static void members_must_agree_on_the_assignor(void **state)
+{
+    fixture *f = *state;
+    topic_new(f->r, "t", 2);
+    rill_consumer *a = member(f->r, "g", "t", NULL, RILL_ASSIGN_RANGE);
+    rill_consumer_options o;
+    rill_consumer *b;
+    rill_consumer_options_init(&o);
+    o.group_id = "g";
+    o.assignor = RILL_ASSIGN_STICKY;
+    const char *t = "t";
+    ok(rill_consumer_new(&b, f->r, &o));
+    fails(RILL_EPROTOCOL, rill_subscribe(b, &t, 1));
+    assert_non_null(strstr(rill_errmsg(), "uses the range assignor"));
+    assert_string_equal(rill_strerror(RILL_EPROTOCOL),
+                        "inconsistent group protocol");
+    rill_group_info *g;
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->member_count, 1);
+    rill_group_info_free(g);
+    ok(rill_consumer_close(a));
+    ok(rill_subscribe(b, &t, 1)); /* the group is empty now */
+    ok(rill_group_describe(&g, f->r, "g"));
+    assert_int_equal(g->assignor, RILL_ASSIGN_STICKY);
+    rill_group_info_free(g);
     ok(rill_consumer_close(b));
 }
 
@@ -485,6 +555,8 @@ int main(void)
         T(members_share_partitions_without_overlap),
         T(revoked_before_move_assigned_after),
         T(stalled_member_is_fenced_and_rejoins),
+        T(slow_handler_keeps_its_partitions),
+        T(members_must_agree_on_the_assignor),
         T(restart_resumes_from_committed_offsets),
         T(two_groups_each_get_everything),
         T(new_partitions_are_assigned),

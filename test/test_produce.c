@@ -410,6 +410,21 @@ static void timestamps_default_to_now_and_index_by_time(void **state)
     ok(rill_seek_to_time(c, t0 + 9000000));
     ok(rill_position_get(c, &tp, 1));
     assert_int_equal(tp.offset, 100);
+
+    /* The named sentinels: now, and an exact 0 (a real time in Kafka). */
+    rill_message named = {.topic = "t", .partition = 0, .value = "v",
+                          .value_len = 1, .timestamp_ms = RILL_TIMESTAMP_NOW};
+    ok(rill_produce(f->r, &named, &pos));
+    assert_int_equal(pos.timestamp_ms, fake_now);
+    named.timestamp_ms = RILL_TIMESTAMP_ZERO;
+    ok(rill_produce(f->r, &named, &pos));
+    assert_int_equal(pos.timestamp_ms, 0);
+    ok(rill_seek(c, "t", 0, pos.offset));
+    ok(rill_poll(c, 0, &recs, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(recs[0].timestamp_ms, 0);
+    named.timestamp_ms = -1;
+    fails(RILL_EINVAL, rill_produce(f->r, &named, &pos));
     ok(rill_consumer_close(c));
 }
 

@@ -159,7 +159,7 @@ static int obey(void *p)
     rill_consumer *c;
     rill_consumer_options_init(&o);
     o.group_id = "g";
-    o.session_timeout_ms = 300;
+    o.max_poll_interval_ms = 300;
     o.enable_auto_commit = 0;
     const char *t = "t";
     if (rill_consumer_new(&c, r, &o) || rill_subscribe(c, &t, 1))
@@ -246,7 +246,7 @@ static void frozen_member_is_fenced_when_it_wakes(void **state)
     assert_int_equal(tell(to_child, 'p'), 0);
 
     kill(pid, SIGSTOP);
-    do { /* its session times out; this member takes everything */
+    do { /* its poll interval runs out; this member takes everything */
         const rill_record *recs;
         size_t n;
         ok(rill_poll(me, 50, &recs, &n));
