@@ -20,7 +20,7 @@
 #include "error.h"
 #include "group.h"
 #include "log.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define VERIFY_BATCHES_PER_TXN 2048

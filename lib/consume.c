@@ -12,7 +12,7 @@
 #include "error.h"
 #include "group.h"
 #include "log.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define DEFAULT_MAX_POLL_RECORDS 500
@@ -127,10 +127,10 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
     if (!c->opts.max_poll_interval_ms)
         c->opts.max_poll_interval_ms = 300000;
     c->next_commit_ms = env_now_ms(&r->env) + c->opts.auto_commit_interval_ms;
-    pthread_mutex_lock(&r->consumers_lock);
+    pthread_mutex_lock(&r->clients_lock);
     c->next = r->consumers;
     r->consumers = c;
-    pthread_mutex_unlock(&r->consumers_lock);
+    pthread_mutex_unlock(&r->clients_lock);
     *out = c;
     return 0;
 }
@@ -160,10 +160,10 @@ RILL_API int rill_consumer_close(rill_consumer *c)
 
 void consumers_free_all(rill *r)
 {
-    pthread_mutex_lock(&r->consumers_lock);
+    pthread_mutex_lock(&r->clients_lock);
     rill_consumer *c = r->consumers;
     r->consumers = NULL;
-    pthread_mutex_unlock(&r->consumers_lock);
+    pthread_mutex_unlock(&r->clients_lock);
     while (c) {
         rill_consumer *next = c->next;
         rill_consumer_close(c);

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "group.h"
 #include "log.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define FETCH_MAX_BYTES (8u * 1024 * 1024)

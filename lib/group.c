@@ -25,7 +25,7 @@
 #include "assign.h"
 #include "error.h"
 #include "mpread.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define GSTATE_PREFIX 8

@@ -15,7 +15,7 @@
 
 #include "error.h"
 #include "log.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 static size_t offset_key(uint8_t *k, const char *group, const char *topic,

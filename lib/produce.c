@@ -15,15 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "batch.h"
 #include "crc.h"
 #include "dedup.h"
 #include "error.h"
+#include "handle.h"
 #include "log.h"
-#include "retain.h"
-#include "rill_int.h"
 #include "topic.h"
 
 /* The longest a leader waits for the rest of its group (an fsync is
@@ -108,18 +108,30 @@ RILL_API int rill_partition_for_key(int32_t *partition, rill *r,
     return rc;
 }
 
+/* A pseudo-random number from the queue's generator (xorshift64*, not
+ * for secrets). Called with part_lock held. */
+static uint32_t queue_random(produce_queue *q)
+{
+    uint64_t x = q->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    q->rng = x;
+    return (uint32_t)((x * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
 /* The slot of topic id tid in the sticky table, adding it (and growing
  * the table at half full) when missing; NULL only when out of memory.
- * Called with sticky_lock held. */
-static sticky_slot *sticky_slot_of(rill *r, uint32_t tid)
+ * Called with part_lock held. */
+static sticky_slot *sticky_slot_of(produce_queue *q, uint32_t tid)
 {
-    if (r->sticky_used * 2 >= r->sticky_cap) {
-        size_t cap = r->sticky_cap ? r->sticky_cap * 2 : 64;
+    if (q->sticky_used * 2 >= q->sticky_cap) {
+        size_t cap = q->sticky_cap ? q->sticky_cap * 2 : 64;
         sticky_slot *t = calloc(cap, sizeof *t);
         if (!t)
             return NULL;
-        for (size_t i = 0; i < r->sticky_cap; i++) {
-            const sticky_slot *o = &r->sticky[i];
+        for (size_t i = 0; i < q->sticky_cap; i++) {
+            const sticky_slot *o = &q->sticky[i];
             if (!o->topic_id)
                 continue;
             size_t j = o->topic_id & (cap - 1);
@@ -127,46 +139,47 @@ static sticky_slot *sticky_slot_of(rill *r, uint32_t tid)
                 j = (j + 1) & (cap - 1);
             t[j] = *o;
         }
-        free(r->sticky);
-        r->sticky = t;
-        r->sticky_cap = cap;
+        free(q->sticky);
+        q->sticky = t;
+        q->sticky_cap = cap;
     }
-    size_t i = tid & (r->sticky_cap - 1);
-    while (r->sticky[i].topic_id && r->sticky[i].topic_id != tid)
-        i = (i + 1) & (r->sticky_cap - 1);
-    if (!r->sticky[i].topic_id) {
-        r->sticky[i] = (sticky_slot){tid, -1, 0};
-        r->sticky_used++;
+    size_t i = tid & (q->sticky_cap - 1);
+    while (q->sticky[i].topic_id && q->sticky[i].topic_id != tid)
+        i = (i + 1) & (q->sticky_cap - 1);
+    if (!q->sticky[i].topic_id) {
+        q->sticky[i] = (sticky_slot){tid, -1, 0};
+        q->sticky_used++;
     }
-    return &r->sticky[i];
+    return &q->sticky[i];
 }
 
 /* Kafka's sticky partitioner for records without a key: per topic (ids
  * are never reused), so interleaved topics do not disturb each other. */
 static int32_t sticky_partition(rill *r, const topic_meta *t, size_t bytes)
 {
+    produce_queue *q = r->pq;
     int32_t n = t->cfg.partitions;
     if (n == 1)
         return 0;
-    pthread_mutex_lock(&r->sticky_lock);
-    sticky_slot *s = sticky_slot_of(r, t->id);
+    pthread_mutex_lock(&q->part_lock);
+    sticky_slot *s = sticky_slot_of(q, t->id);
     if (!s) { /* out of memory: spread without stickiness */
-        int32_t p = (int32_t)(rill_random(r) % (uint32_t)n);
-        pthread_mutex_unlock(&r->sticky_lock);
+        int32_t p = (int32_t)(queue_random(q) % (uint32_t)n);
+        pthread_mutex_unlock(&q->part_lock);
         return p;
     }
     if (s->partition < 0 || s->partition >= n) {
-        s->partition = (int32_t)(rill_random(r) % (uint32_t)n);
+        s->partition = (int32_t)(queue_random(q) % (uint32_t)n);
         s->bytes = 0;
     }
     int32_t p = s->partition;
     s->bytes += bytes;
     if (s->bytes >= STICKY_SWITCH_BYTES) {
         /* Move on to another partition for the next batch. */
-        s->partition = (p + 1 + (int32_t)(rill_random(r) % (uint32_t)(n - 1))) % n;
+        s->partition = (p + 1 + (int32_t)(queue_random(q) % (uint32_t)(n - 1))) % n;
         s->bytes = 0;
     }
-    pthread_mutex_unlock(&r->sticky_lock);
+    pthread_mutex_unlock(&q->part_lock);
     return p;
 }
 
@@ -177,6 +190,49 @@ static int64_t message_timestamp(const rill_message *m, int64_t now)
     if (m->timestamp_ms == RILL_TIMESTAMP_NOW)
         return now;
     return m->timestamp_ms == RILL_TIMESTAMP_ZERO ? 0 : m->timestamp_ms;
+}
+
+/* ---- write accounting (amortised retention) ---- */
+
+/* Counts bytes written to a partition and adds it to due when its
+ * retention should run: every 1/16 of retention_bytes written, or every
+ * twentieth of retention_ms (100 ms to 10 s), and at once the first time
+ * this process writes to it, so that short-lived writers do not leave
+ * retention undone. Only counting happens here; the handle's after_write
+ * hook (retention) runs what came due once the commit is done. */
+static void note_write(rill *r, const topic_meta *t, int32_t partition,
+                       size_t bytes, write_due *due)
+{
+    const rill_topic_config *c = &t->cfg;
+    produce_queue *q = r->pq;
+    if (!r->after_write || !(c->cleanup_policy & RILL_CLEANUP_DELETE) ||
+        (c->retention_ms < 0 && c->retention_bytes < 0) ||
+        due->n == WRITE_DUE_MAX)
+        return;
+    int64_t now = env_now_ms(&r->env);
+    pthread_mutex_lock(&q->part_lock);
+    write_slot *s = &q->writes[(t->id * 31u + (uint32_t)partition) %
+                               WRITE_SLOTS];
+    bool first_sight = s->tid != t->id || s->partition != partition;
+    if (first_sight) {
+        s->tid = t->id;
+        s->partition = partition;
+        s->bytes = 0;
+        s->next_ms = now;
+    }
+    s->bytes += bytes;
+    int64_t every_bytes = RILL_MAX(c->retention_bytes / 16, 64 * 1024);
+    int64_t every_ms = RILL_MAX(100, RILL_MIN(c->retention_ms / 20, 10000));
+    bool is_due = first_sight ||
+                  (c->retention_bytes >= 0 && s->bytes >= every_bytes) ||
+                  (c->retention_ms >= 0 && now >= s->next_ms);
+    if (is_due) {
+        s->bytes = 0;
+        s->next_ms = now + every_ms;
+        snprintf(due->topic[due->n], sizeof due->topic[0], "%s", t->name);
+        due->partition[due->n++] = partition;
+    }
+    pthread_mutex_unlock(&q->part_lock);
 }
 
 /* ---- validation ---- */
@@ -312,7 +368,7 @@ typedef struct group_txn {
     produce_req *reqs;
     size_t nslots;
     produce_slot *slots;
-    retain_due *due; /* partitions whose retention is due after it */
+    write_due *due; /* partitions whose retention is due after it */
 } group_txn;
 
 int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
@@ -412,12 +468,12 @@ static int group_txn_run(MDB_txn *txn, void *arg)
         rc = resolve_topic(&r->env, txn, &tt, g->slots[i].m->topic, &t);
         if (!rc)
             rc = produce_append(r, cur, t, &g->slots[i], j - i, now,
-                                &r->pq.enc, r->pq.cctx);
+                                &r->pq->enc, r->pq->cctx);
         if (!rc) {
             size_t bytes = 0;
             for (size_t k = i; k < j; k++)
                 bytes += record_size(g->slots[k].m) + 16;
-            retain_note_write(r, t, g->slots[i].partition, bytes, g->due);
+            note_write(r, t, g->slots[i].partition, bytes, g->due);
         }
         i = j;
     }
@@ -433,7 +489,7 @@ static int group_txn_run(MDB_txn *txn, void *arg)
 /* Writes the requests in one transaction; if that fails as a whole,
  * each on its own, so that one request's failure is its alone. */
 static void leader_write(rill *r, produce_req *reqs, size_t nmsgs,
-                         retain_due *due)
+                         write_due *due)
 {
     group_txn g = {r, reqs, nmsgs, NULL, due};
     bool any_written = false;
@@ -503,8 +559,8 @@ static void gather(produce_queue *pq)
 
 void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
 {
-    produce_queue *pq = &r->pq;
-    retain_due due = {.n = 0};
+    produce_queue *pq = r->pq;
+    write_due due = {.n = 0};
     size_t chain = 1;
     for (produce_req *q = first; q != last; q = q->next)
         chain++;
@@ -551,7 +607,7 @@ void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
         if (due.n) {
             /* Retention runs after the others were released. */
             pthread_mutex_unlock(&pq->lock);
-            retain_run_due(r, &due);
+            r->after_write(r, &due);
             due.n = 0;
             pthread_mutex_lock(&pq->lock);
         }
@@ -568,10 +624,13 @@ static int produce_submit(rill *r, produce_req *q)
     return 0;
 }
 
-int produce_queue_init(produce_queue *q, bool durable)
+int produce_queue_new(produce_queue **out, bool durable)
 {
-    memset(q, 0, sizeof *q);
+    produce_queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return rill_err(RILL_ENOMEM, "out of memory");
     pthread_mutex_init(&q->lock, NULL);
+    pthread_mutex_init(&q->part_lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -579,19 +638,31 @@ int produce_queue_init(produce_queue *q, bool durable)
     pthread_cond_init(&q->arrivals, &ca);
     pthread_condattr_destroy(&ca);
     q->gather = durable;
+    q->rng = (uint64_t)rill_monotonic_us() ^ ((uint64_t)getpid() << 32) ^
+             (uint64_t)(uintptr_t)q;
+    if (!q->rng)
+        q->rng = 0x9e3779b97f4a7c15ULL;
     q->cctx = ZSTD_createCCtx();
-    if (!q->cctx)
+    if (!q->cctx) {
+        produce_queue_destroy(q);
         return rill_err(RILL_ENOMEM, "out of memory creating a zstd context");
+    }
+    *out = q;
     return 0;
 }
 
 void produce_queue_destroy(produce_queue *q)
 {
+    if (!q)
+        return;
     pthread_mutex_destroy(&q->lock);
+    pthread_mutex_destroy(&q->part_lock);
     pthread_cond_destroy(&q->cond);
     pthread_cond_destroy(&q->arrivals);
     buf_free(&q->enc);
     ZSTD_freeCCtx(q->cctx);
+    free(q->sticky);
+    free(q);
 }
 
 RILL_API int rill_produce_batch(rill *r, const rill_message *m, size_t n,

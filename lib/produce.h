@@ -40,6 +40,35 @@ typedef struct produce_req {
     struct produce_req *next;
 } produce_req;
 
+/* Kafka's sticky partitioner: unkeyed records of a topic go to one
+ * partition until about a batch's worth of bytes went there. One slot per
+ * topic id (0: empty), in an open-addressing table that grows. */
+typedef struct sticky_slot {
+    uint32_t topic_id;
+    int32_t partition;
+    size_t bytes;
+} sticky_slot;
+
+#define WRITE_SLOTS 256
+
+/* What this process wrote to a partition since its retention last ran
+ * (amortised retention: see write_due). */
+typedef struct write_slot {
+    uint32_t tid;
+    int32_t partition;
+    int64_t bytes;   /* written since */
+    int64_t next_ms; /* when time retention is due */
+} write_slot;
+
+/* Partitions whose retention came due in one commit, handed to the
+ * handle's after_write hook (retention) once the writer is done. */
+#define WRITE_DUE_MAX 16
+typedef struct write_due {
+    char topic[WRITE_DUE_MAX][RILL_TOPIC_NAME_MAX + 1];
+    int32_t partition[WRITE_DUE_MAX];
+    size_t n;
+} write_due;
+
 typedef struct produce_queue {
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -55,10 +84,18 @@ typedef struct produce_queue {
     /* Used by the leader only. */
     rill_buf enc;
     void *cctx; /* ZSTD_CCtx */
+
+    /* The partitioner's and the write accounting's state. */
+    pthread_mutex_t part_lock;
+    sticky_slot *sticky; /* sticky_cap slots, a power of two */
+    size_t sticky_cap, sticky_used;
+    write_slot writes[WRITE_SLOTS];
+    uint64_t rng; /* xorshift64* */
 } produce_queue;
 
-/* durable: commits fsync (RILL_SYNC_ALWAYS), so leaders gather. */
-int produce_queue_init(produce_queue *q, bool durable);
+/* Creates the handle's writer queue. durable: commits fsync
+ * (RILL_SYNC_ALWAYS), so leaders gather. */
+int produce_queue_new(produce_queue **out, bool durable);
 void produce_queue_destroy(produce_queue *q);
 
 /* Queues the requests first..last (linked through next) and returns once

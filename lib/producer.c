@@ -24,7 +24,7 @@
 
 #include "error.h"
 #include "produce.h"
-#include "rill_int.h"
+#include "producer.h"
 
 #define PRODUCER_MAGIC 0x5250524fu /* "RPRO" */
 #define CHUNK_BYTES (256 * 1024)
@@ -498,10 +498,10 @@ RILL_API int rill_producer_new(rill_producer **out, rill *r,
                         "thread");
     }
     p->writer_started = true;
-    pthread_mutex_lock(&r->consumers_lock);
+    pthread_mutex_lock(&r->clients_lock);
     p->next = r->producers;
     r->producers = p;
-    pthread_mutex_unlock(&r->consumers_lock);
+    pthread_mutex_unlock(&r->clients_lock);
     *out = p;
     return 0;
 }
@@ -522,13 +522,13 @@ RILL_API void rill_producer_destroy(rill_producer *p)
         pthread_mutex_unlock(&p->lock);
         pthread_join(p->writer, NULL);
         serve(p, 0); /* whatever the writer finished last */
-        pthread_mutex_lock(&r->consumers_lock);
+        pthread_mutex_lock(&r->clients_lock);
         for (rill_producer **q = &r->producers; *q; q = &(*q)->next)
             if (*q == p) {
                 *q = p->next;
                 break;
             }
-        pthread_mutex_unlock(&r->consumers_lock);
+        pthread_mutex_unlock(&r->clients_lock);
     }
     while (p->chunks) {
         pchunk *c = p->chunks;
@@ -547,9 +547,9 @@ RILL_API void rill_producer_destroy(rill_producer *p)
 void producers_destroy_all(rill *r)
 {
     for (;;) {
-        pthread_mutex_lock(&r->consumers_lock);
+        pthread_mutex_lock(&r->clients_lock);
         rill_producer *p = r->producers;
-        pthread_mutex_unlock(&r->consumers_lock);
+        pthread_mutex_unlock(&r->clients_lock);
         if (!p)
             break;
         rill_producer_destroy(p);

@@ -1,6 +1,6 @@
 /*
  * retain.c -- retention by time and size, log compaction, and the
- * maintenance that runs them (amortised inside writes, on demand with
+ * maintenance that runs them (amortised after writes, on demand with
  * rill_maintain, or in an opt-in maintenance thread).
  *
  * Retention removes whole batches from a partition's head, at most
@@ -34,7 +34,7 @@
 #include "group.h"
 #include "log.h"
 #include "retain.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define RETAIN_BATCHES_PER_TXN 256
@@ -586,45 +586,9 @@ RILL_API int rill_maintain(rill *r, rill_maintain_report *out)
     return rc;
 }
 
-/* ---- amortised retention inside writes ---- */
+/* ---- amortised retention after writes ---- */
 
-void retain_note_write(rill *r, const topic_meta *t, int32_t partition,
-                       size_t bytes, retain_due *due)
-{
-    const rill_topic_config *c = &t->cfg;
-    if (!(c->cleanup_policy & RILL_CLEANUP_DELETE) ||
-        (c->retention_ms < 0 && c->retention_bytes < 0) ||
-        due->n == RETAIN_DUE_MAX)
-        return;
-    int64_t now = env_now_ms(&r->env);
-    pthread_mutex_lock(&r->sticky_lock);
-    retain_slot *s = &r->retain[(t->id * 31u + (uint32_t)partition) %
-                                RETAIN_SLOTS];
-    /* A partition this process sees first is checked at once, by size or
-     * time: short-lived writers must not leave retention undone. */
-    bool first_sight = s->tid != t->id || s->partition != partition;
-    if (first_sight) {
-        s->tid = t->id;
-        s->partition = partition;
-        s->bytes = 0;
-        s->next_ms = now;
-    }
-    s->bytes += bytes;
-    int64_t every_bytes = RILL_MAX(c->retention_bytes / 16, 64 * 1024);
-    int64_t every_ms = RILL_MAX(100, RILL_MIN(c->retention_ms / 20, 10000));
-    bool is_due = first_sight ||
-                  (c->retention_bytes >= 0 && s->bytes >= every_bytes) ||
-                  (c->retention_ms >= 0 && now >= s->next_ms);
-    if (is_due) {
-        s->bytes = 0;
-        s->next_ms = now + every_ms;
-        snprintf(due->topic[due->n], sizeof due->topic[0], "%s", t->name);
-        due->partition[due->n++] = partition;
-    }
-    pthread_mutex_unlock(&r->sticky_lock);
-}
-
-void retain_run_due(rill *r, const retain_due *due)
+void retain_run_due(rill *r, const write_due *due)
 {
     for (size_t i = 0; i < due->n; i++) {
         retain_stats st = {0};
@@ -635,50 +599,69 @@ void retain_run_due(rill *r, const retain_due *due)
 
 /* ---- the opt-in maintenance thread ---- */
 
+struct retain_state {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned interval_ms;
+    bool stop;
+};
+
 static void *maintain_main(void *arg)
 {
     rill *r = arg;
-    pthread_mutex_lock(&r->maint_lock);
-    while (!r->maint_stop) {
+    struct retain_state *m = r->retain;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (int64_t)r->maint_interval_ms * 1000000;
+        int64_t ns = ts.tv_nsec + (int64_t)m->interval_ms * 1000000;
         ts.tv_sec += ns / 1000000000;
         ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&r->maint_cond, &r->maint_lock, &ts);
-        if (r->maint_stop)
+        pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+        if (m->stop)
             break;
-        pthread_mutex_unlock(&r->maint_lock);
+        pthread_mutex_unlock(&m->lock);
         rill_maintain(r, NULL);
-        pthread_mutex_lock(&r->maint_lock);
+        pthread_mutex_lock(&m->lock);
     }
-    pthread_mutex_unlock(&r->maint_lock);
+    pthread_mutex_unlock(&m->lock);
     return NULL;
 }
 
 int maintain_start(rill *r, unsigned interval_ms)
 {
-    pthread_mutex_init(&r->maint_lock, NULL);
-    pthread_cond_init(&r->maint_cond, NULL);
-    r->maint_interval_ms = interval_ms;
     if (!interval_ms)
         return 0;
-    if (pthread_create(&r->maint_thread, NULL, maintain_main, r) != 0)
+    struct retain_state *m = calloc(1, sizeof *m);
+    if (!m)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    m->interval_ms = interval_ms;
+    r->retain = m;
+    if (pthread_create(&m->thread, NULL, maintain_main, r) != 0) {
+        r->retain = NULL;
+        pthread_mutex_destroy(&m->lock);
+        pthread_cond_destroy(&m->cond);
+        free(m);
         return rill_err(RILL_ENOMEM, "cannot start the maintenance thread");
-    r->maint_running = true;
+    }
     return 0;
 }
 
 void maintain_stop(rill *r)
 {
-    if (r->maint_running) {
-        pthread_mutex_lock(&r->maint_lock);
-        r->maint_stop = true;
-        pthread_cond_signal(&r->maint_cond);
-        pthread_mutex_unlock(&r->maint_lock);
-        pthread_join(r->maint_thread, NULL);
-        r->maint_running = false;
-    }
-    pthread_mutex_destroy(&r->maint_lock);
-    pthread_cond_destroy(&r->maint_cond);
+    struct retain_state *m = r->retain;
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stop = true;
+    pthread_cond_signal(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    pthread_join(m->thread, NULL);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->cond);
+    free(m);
+    r->retain = NULL;
 }

@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "consume.h"
-#include "retain.h"
 #include "error.h"
-#include "rill_int.h"
+#include "handle.h"
+#include "produce.h"
+#include "producer.h"
+#include "retain.h"
 #include "topic.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,29 +41,6 @@ RILL_API void rill_options_init(rill_options *o)
     o->sync = RILL_SYNC_ALWAYS;
     o->sync_interval_ms = 1000;
     o->file_mode = 0600;
-}
-
-RILL_API int64_t rill_now_ms(rill *r)
-{
-    return r ? env_now_ms(&r->env) : rill_realtime_ms();
-}
-
-int rill_enter(rill *r)
-{
-    if (!r)
-        return rill_err(RILL_EINVAL, "rill handle is NULL");
-    return env_check(&r->env);
-}
-
-uint32_t rill_random(rill *r)
-{
-    /* xorshift64*, seeded at open; callers hold sticky_lock. */
-    uint64_t x = r->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    r->rng = x;
-    return (uint32_t)((x * 0x2545f4914f6cdd1dULL) >> 32);
 }
 
 /* The registry as seen by this process: a child after fork starts with
@@ -90,9 +69,7 @@ static rill *registry_find(const char *dir)
 
 static void rill_free(rill *r)
 {
-    free(r->sticky);
-    pthread_mutex_destroy(&r->sticky_lock);
-    pthread_mutex_destroy(&r->consumers_lock);
+    pthread_mutex_destroy(&r->clients_lock);
     free(r);
 }
 
@@ -105,7 +82,7 @@ static void rill_destroy(rill *r)
     consumers_free_all(r);
     notify_close(&r->nt);
     env_close(&r->env);
-    produce_queue_destroy(&r->pq);
+    produce_queue_destroy(r->pq);
     rill_free(r);
 }
 
@@ -114,18 +91,14 @@ static int rill_create(rill **out, const char *dir, const rill_options *o)
     rill *r = calloc(1, sizeof *r);
     if (!r)
         return rill_err(RILL_ENOMEM, "out of memory");
-    pthread_mutex_init(&r->sticky_lock, NULL);
-    pthread_mutex_init(&r->consumers_lock, NULL);
+    pthread_mutex_init(&r->clients_lock, NULL);
     r->refs = 1;
-    r->rng = (uint64_t)rill_monotonic_us() ^ ((uint64_t)getpid() << 32) ^
-             (uint64_t)(uintptr_t)r;
-    if (!r->rng)
-        r->rng = 0x9e3779b97f4a7c15ULL;
-    int rc = produce_queue_init(&r->pq, o->sync == RILL_SYNC_ALWAYS);
+    r->after_write = retain_run_due;
+    int rc = produce_queue_new(&r->pq, o->sync == RILL_SYNC_ALWAYS);
     if (!rc)
         rc = env_open(&r->env, dir, o);
     if (rc) {
-        produce_queue_destroy(&r->pq);
+        produce_queue_destroy(r->pq);
         rill_free(r);
         return rc;
     }

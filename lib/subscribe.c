@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 static int64_t now_ms(rill_consumer *c)

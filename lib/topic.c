@@ -22,7 +22,7 @@
 #include "error.h"
 #include "log.h"
 #include "mpread.h"
-#include "rill_int.h"
+#include "handle.h"
 
 #define DEFAULT_MAX_RECORD_BYTES (1024u * 1024)
 #define DEFAULT_DELETE_RETENTION_MS 86400000

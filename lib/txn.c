@@ -27,7 +27,7 @@
 #include "group.h"
 #include "log.h"
 #include "produce.h"
-#include "rill_int.h"
+#include "handle.h"
 #include "topic.h"
 
 #define TXN_MAGIC 0x52545854u /* "RTXT" */
