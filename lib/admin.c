@@ -18,7 +18,6 @@
 
 #include "batch.h"
 #include "error.h"
-#include "group.h"
 #include "log.h"
 #include "handle.h"
 #include "topic.h"
@@ -189,26 +188,6 @@ RILL_API int rill_verify(rill *r, const char *topic, rill_verify_cb cb,
 
 /* ---- statistics ---- */
 
-/* Pages on LMDB's freelist: the free database's values are page lists
- * whose first word is their length (as mdb_stat -f counts them). */
-static int count_free_pages(rill_env *e, MDB_txn *txn, size_t *free_pages)
-{
-    MDB_cursor *cur;
-    MDB_val k, v;
-    *free_pages = 0;
-    int rc = mdb_cursor_open(txn, 0, &cur);
-    if (rc)
-        return env_mdb_err(e, rc, "opening the free list");
-    while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
-        if (v.mv_size >= sizeof(size_t)) {
-            size_t count;
-            memcpy(&count, v.mv_data, sizeof count);
-            *free_pages += count;
-        }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : env_mdb_err(e, rc, "reading the free list");
-}
-
 static int count_entries(rill_env *e, MDB_txn *txn, MDB_dbi dbi,
                          size_t *entries)
 {
@@ -238,7 +217,7 @@ RILL_API int rill_stats(rill_stats_info *out, rill *r)
     if ((rc = env_read_begin(&r->env, &txn)))
         return rc;
     size_t log_batches = 0, groups = 0, app = 0;
-    rc = count_free_pages(&r->env, txn, &out->pages_free);
+    rc = env_free_pages(&r->env, txn, &out->pages_free);
     if (!rc)
         rc = count_entries(&r->env, txn, r->env.db_topics, &out->topics);
     if (!rc)

@@ -696,3 +696,23 @@ int env_stats_get(rill_env *e, env_stats *st)
         st->file_size = (size_t)fs.st_size;
     return 0;
 }
+
+/* Pages on LMDB's freelist: the free database's values are page lists
+ * whose first word is their length (as mdb_stat -f counts them). */
+int env_free_pages(rill_env *e, MDB_txn *txn, size_t *pages)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    *pages = 0;
+    int rc = mdb_cursor_open(txn, 0, &cur);
+    if (rc)
+        return env_mdb_err(e, rc, "opening the free list");
+    while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+        if (v.mv_size >= sizeof(size_t)) {
+            size_t count;
+            memcpy(&count, v.mv_data, sizeof count);
+            *pages += count;
+        }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : env_mdb_err(e, rc, "reading the free list");
+}

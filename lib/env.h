@@ -164,5 +164,7 @@ typedef struct env_stats {
     unsigned readers_used;
 } env_stats;
 int env_stats_get(rill_env *e, env_stats *st);
+/* The pages on LMDB's free list as of txn. */
+int env_free_pages(rill_env *e, MDB_txn *txn, size_t *pages);
 
 #endif

@@ -13,14 +13,14 @@
  * Positions move only when records are handed out, so a poll that fails
  * (a corrupt batch) can be repeated, or the partition seeked past.
  */
-#include "consume.h"
+#include "consumer.h"
 
 #include <stdlib.h>
 
 #include "batch.h"
 #include "error.h"
-#include "group.h"
 #include "log.h"
+#include "offstore.h"
 #include "handle.h"
 #include "topic.h"
 
@@ -46,6 +46,24 @@ int consumer_assigned_topic(rill_consumer *c, MDB_txn *txn, assigned *a,
         a->position = RILL_OFFSET_STORED;
     a->tid = t->id;
     return 0;
+}
+
+/* The group's committed offset for RILL_OFFSET_STORED: RILL_OFFSET_STORED
+ * itself when there is none (or no group). */
+static int committed_or_stored(rill_consumer *c, MDB_txn *txn,
+                               const char *topic, int32_t partition,
+                               int64_t *offset)
+{
+    *offset = RILL_OFFSET_STORED;
+    if (!c->group_id)
+        return 0;
+    int rc = offsets_get(&c->r->env, txn, c->group_id, topic, partition,
+                         offset);
+    if (rc == RILL_ENOTFOUND) {
+        *offset = RILL_OFFSET_STORED;
+        return 0;
+    }
+    return rc;
 }
 
 /* Where a position outside the log goes, per auto_offset_reset. */
@@ -84,7 +102,7 @@ static int resolve_position(rill_consumer *c, MDB_txn *txn, assigned *a,
     else if (pos == RILL_OFFSET_END)
         pos = b->next;
     else if (pos == RILL_OFFSET_STORED) {
-        if ((rc = group_committed_for(c, txn, a->topic, a->partition, &pos)))
+        if ((rc = committed_or_stored(c, txn, a->topic, a->partition, &pos)))
             return rc;
     }
     if (pos == RILL_OFFSET_STORED || pos < b->first || pos > b->next)

@@ -831,3 +831,45 @@ int group_acquire(rill_env *e, const char *group, const char *member_id,
     *missing = op.missing;
     return rc;
 }
+
+/* ---- fenced commits ---- */
+
+/* Commits are fenced by ownership, the generation's outcome: a member may
+ * commit only what it owns now, and a consumer without membership only
+ * what no member owns, so a member that was removed while it was stopped
+ * cannot overwrite the progress of the new owner. Checked and written in
+ * the caller's transaction; nothing is written on RILL_EFENCED. */
+int group_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
+                        const char *member_id,
+                        const rill_topic_partition *tps, size_t n,
+                        int64_t now_ms)
+{
+    gstate st;
+    int rc = offsets_check_partitions(e, txn, tps, n);
+    if (rc || (rc = gstate_load(e, txn, group, &st)))
+        return rc;
+    int me = member_id ? gstate_find(&st, member_id) : -1;
+    if (member_id && me < 0)
+        rc = rill_err(RILL_EFENCED, "member '%s' is no longer in group '%s' "
+                      "(removed after max_poll_interval_ms or a rebalance); "
+                      "nothing was committed", member_id, group);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int owner = gstate_owner(&st, tps[i].topic, tps[i].partition);
+        if (member_id && owner != me)
+            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is not "
+                          "owned by member '%s' of group '%s'; nothing was "
+                          "committed", tps[i].topic, tps[i].partition,
+                          member_id, group);
+        else if (!member_id && owner >= 0)
+            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is owned "
+                          "by member '%s' of group '%s'; nothing was "
+                          "committed", tps[i].topic, tps[i].partition,
+                          st.members[owner].id, group);
+    }
+    gstate_free(&st);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = offsets_put(e, txn, group, tps[i].topic, tps[i].partition,
+                         tps[i].offset, now_ms);
+    return rc;
+}
+

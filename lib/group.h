@@ -10,25 +10,19 @@
  * (after the revoked callback and a final commit), and a member acquires
  * what its target gained once nobody owns it.
  *
- * Committed offsets live in rill.offsets and are written only by members
- * that own the partition (or, for a consumer assigned by hand, when no
- * member owns it): anything else is RILL_EFENCED.
+ * Committed offsets live in the offset store (offstore.h) and are written
+ * through group_commit_fenced only by members that own the partition (or,
+ * for a consumer assigned by hand, when no member owns it): anything else
+ * is RILL_EFENCED. A consumer's membership (joining, following its
+ * assignment, leaving) is subscribe.h's, above this module.
  */
 #ifndef RILL_GROUP_H
 #define RILL_GROUP_H
 
 #include "buf.h"
-#include "consume.h"
 #include "env.h"
 #include "member.h"
-
-#define GROUP_NAME_MAX 249
-/* How often a member checks the others' liveness and the topics'
- * partition counts (ms, on the handle's clock), and the longest a member
- * sleeps in rill_poll before looking again. */
-#define GROUP_CHECK_INTERVAL_MS 200
-#define GROUP_WAIT_SLICE_MS 200
-
+#include "offstore.h"
 typedef struct gtp {
     const char *topic; /* interned in the state's name pool */
     int32_t partition;
@@ -119,73 +113,13 @@ int group_acquire(rill_env *e, const char *group, const char *member_id,
                   const rill_topic_partition *tps, size_t n, bool *taken,
                   bool *missing);
 
-/* ---- committed offsets ---- */
-
-#define OFFSET_KEY_MAX (2 + GROUP_NAME_MAX + RILL_TOPIC_NAME_MAX + 4)
-
-/* RILL_ENOTFOUND when the group has no committed offset there. */
-int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
-                const char *topic, int32_t partition, int64_t *offset);
-int offsets_put(rill_env *e, MDB_txn *txn, const char *group,
-                const char *topic, int32_t partition, int64_t offset,
-                int64_t now_ms);
-/* Adds n to the records retention removed before the group committed
- * them (kept beside the committed offset). */
-int offsets_add_lost(rill_env *e, MDB_txn *txn, const char *group,
-                     const char *topic, int32_t partition, int64_t n,
-                     int64_t now_ms);
-/* Deletes every group's offsets of a topic (when it is deleted). */
-int offsets_delete_topic(rill_env *e, MDB_txn *txn, const char *topic);
-
 /* Writes offsets for member_id of group (NULL: a consumer assigned by
- * hand) in txn, fenced: every partition must be owned by that member (or,
- * for NULL, by no member). Writes nothing on RILL_EFENCED. */
-int offsets_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
-                          const char *member_id,
-                          const rill_topic_partition *tps, size_t n,
-                          int64_t now_ms);
-
-/* ---- a consumer's membership ---- */
-
-typedef struct group_membership {
-    member_lock lock;
-    bool joined;
-    uint32_t gen_seen;
-    bool pending; /* target != owned when last synced */
-    char **topics; /* the subscription */
-    size_t ntopics;
-    int64_t next_check_ms;
-    int64_t next_commit_ms;
-    bool in_callback;
-} group_membership;
-
-/* rill_subscribe's work: (re)join with the topics. */
-int group_subscribe(rill_consumer *c, const char *const *topics, size_t n);
-
-/* Before each fetch: heartbeat, liveness and partition checks, syncing
- * the assignment (callbacks), auto-commit when due. */
-int group_poll_prepare(rill_consumer *c);
-
-/* At close or unsubscribe: final auto-commit, revoked callback, leave. */
-int group_leave(rill_consumer *c);
-
-/* The committed offset of an assigned partition, for RILL_OFFSET_STORED:
- * RILL_OFFSET_STORED itself when there is none (or no group). */
-int group_committed_for(rill_consumer *c, MDB_txn *txn, const char *topic,
-                        int32_t partition, int64_t *offset);
-
-/* Commits the positions of the consumer's partitions (all, or only the
- * n listed in tps). */
-int group_commit_positions(rill_consumer *c, const rill_topic_partition *only,
-                           size_t n);
-
-/* The consumer's member id while it is in its group, else NULL. */
-const char *consumer_member_id(const rill_consumer *c);
-/* The consumer's resolved positions (topics interned in it); free *out. */
-int consumer_positions(rill_consumer *c, rill_topic_partition **out,
-                       size_t *n);
-/* Records that these offsets were committed (skips a closed consumer). */
-void consumer_mark_committed(rill_consumer *c, const rill_topic_partition *tps,
-                             size_t n);
+ * hand) in txn, fenced: every partition must exist and be owned by that
+ * member (or, for NULL, by no member). Writes nothing on RILL_EFENCED or
+ * RILL_ENOTFOUND. */
+int group_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
+                        const char *member_id,
+                        const rill_topic_partition *tps, size_t n,
+                        int64_t now_ms);
 
 #endif

@@ -31,7 +31,7 @@
 
 #include "batch.h"
 #include "error.h"
-#include "group.h"
+#include "offstore.h"
 #include "log.h"
 #include "retain.h"
 #include "handle.h"

@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "consume.h"
 #include "error.h"
 #include "handle.h"
+#include "consume.h"
 #include "produce.h"
 #include "producer.h"
 #include "retain.h"

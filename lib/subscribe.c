@@ -5,13 +5,14 @@
  * rill_poll, rill_commit and rill_consumer_close; callbacks run between
  * transactions, never inside one.
  */
-#include "group.h"
+#include "subscribe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "group.h"
 #include "handle.h"
 #include "topic.h"
 
@@ -128,20 +129,8 @@ static int commit_txn(MDB_txn *txn, void *arg)
     rill_consumer *c = a[0];
     const rill_topic_partition *tps = a[1];
     size_t n = *(size_t *)a[2];
-    return offsets_commit_fenced(&c->r->env, txn, c->group_id,
-                                 consumer_member_id(c), tps, n, now_ms(c));
-}
-
-void consumer_mark_committed(rill_consumer *c, const rill_topic_partition *tps,
-                             size_t n)
-{
-    if (c->closed)
-        return;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < c->nparts; j++)
-            if (c->parts[j].partition == tps[i].partition &&
-                strcmp(c->parts[j].topic, tps[i].topic) == 0)
-                c->parts[j].committed = tps[i].offset;
+    return group_commit_fenced(&c->r->env, txn, c->group_id,
+                               consumer_member_id(c), tps, n, now_ms(c));
 }
 
 const char *consumer_member_id(const rill_consumer *c)
@@ -149,25 +138,8 @@ const char *consumer_member_id(const rill_consumer *c)
     return c->member && c->member->joined ? c->member->lock.id : NULL;
 }
 
-int consumer_positions(rill_consumer *c, rill_topic_partition **out,
-                       size_t *n)
-{
-    rill_topic_partition *tps = calloc(c->nparts + 1, sizeof *tps);
-    size_t k = 0;
-    if (!tps)
-        return rill_err(RILL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < c->nparts; i++)
-        if (c->parts[i].position >= 0)
-            tps[k++] = (rill_topic_partition){c->parts[i].topic,
-                                              c->parts[i].partition,
-                                              c->parts[i].position};
-    *out = tps;
-    *n = k;
-    return 0;
-}
-
-static int commit_list(rill_consumer *c, const rill_topic_partition *tps,
-                       size_t n)
+int group_commit_list(rill_consumer *c, const rill_topic_partition *tps,
+                      size_t n)
 {
     void *a[3] = {c, (void *)tps, &n};
     int rc = n ? env_write_reserved(&c->r->env, commit_txn, a) : 0;
@@ -193,7 +165,7 @@ int group_commit_positions(rill_consumer *c, const rill_topic_partition *only,
             tps[k++] = (rill_topic_partition){a->topic, a->partition,
                                               a->position};
     }
-    int rc = commit_list(c, tps, k);
+    int rc = group_commit_list(c, tps, k);
     free(tps);
     return rc;
 }
@@ -462,21 +434,6 @@ int group_leave(rill_consumer *c)
     return rc;
 }
 
-int group_committed_for(rill_consumer *c, MDB_txn *txn, const char *topic,
-                        int32_t partition, int64_t *offset)
-{
-    *offset = RILL_OFFSET_STORED;
-    if (!c->group_id)
-        return 0;
-    int rc = offsets_get(&c->r->env, txn, c->group_id, topic, partition,
-                         offset);
-    if (rc == RILL_ENOTFOUND) {
-        *offset = RILL_OFFSET_STORED;
-        return 0;
-    }
-    return rc;
-}
-
 /* ---- the public calls ---- */
 
 RILL_API int rill_subscribe(rill_consumer *c, const char *const *topics,
@@ -522,81 +479,6 @@ RILL_API int rill_unsubscribe(rill_consumer *c)
     rc = group_leave(c);
     free(c->member);
     c->member = NULL;
-    return rc;
-}
-
-RILL_API int rill_commit(rill_consumer *c)
-{
-    int rc = consumer_enter(c);
-    if (rc)
-        return rc;
-    if (!c->group_id)
-        return rill_err(RILL_EINVAL, "committing needs a group_id");
-    return group_commit_positions(c, NULL, 0);
-}
-
-static int check_entries(const rill_topic_partition *tps, size_t n,
-                         bool offsets)
-{
-    if (n && !tps)
-        return rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
-    for (size_t i = 0; i < n; i++) {
-        int rc = topic_name_validate(tps[i].topic);
-        if (rc)
-            return rill_err_wrap(rc, "entry %zu", i);
-        if (tps[i].partition < 0)
-            return rill_err(RILL_EINVAL, "entry %zu: partition %d is "
-                            "invalid", i, tps[i].partition);
-        if (offsets && tps[i].offset < 0)
-            return rill_err(RILL_EINVAL, "entry %zu: offset %lld is "
-                            "invalid", i, (long long)tps[i].offset);
-    }
-    return 0;
-}
-
-RILL_API int rill_commit_offsets(rill_consumer *c,
-                                 const rill_topic_partition *o, size_t n)
-{
-    int rc = consumer_enter(c);
-    if (rc)
-        return rc;
-    if (!c->group_id)
-        return rill_err(RILL_EINVAL, "committing needs a group_id");
-    if ((rc = check_entries(o, n, true)))
-        return rc;
-    return commit_list(c, o, n);
-}
-
-RILL_API int rill_committed(rill_consumer *c, rill_topic_partition *tps,
-                            size_t n)
-{
-    MDB_txn *txn;
-    int rc = consumer_enter(c);
-    if (rc)
-        return rc;
-    if (!c->group_id)
-        return rill_err(RILL_EINVAL, "committed offsets need a group_id");
-    if ((rc = check_entries(tps, n, false)))
-        return rc;
-    int64_t *out = calloc(n ? n : 1, sizeof *out);
-    if (!out)
-        return rill_err(RILL_ENOMEM, "out of memory");
-    if ((rc = env_read_begin(&c->r->env, &txn))) {
-        free(out);
-        return rc;
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-        rc = offsets_get(&c->r->env, txn, c->group_id, tps[i].topic,
-                         tps[i].partition, &out[i]);
-        if (rc == RILL_ENOTFOUND) {
-            out[i] = RILL_OFFSET_INVALID;
-            rc = 0;
-        }
-    }
-    env_read_end(&c->r->env, txn);
-    for (size_t i = 0; !rc && i < n; i++)
-        tps[i].offset = out[i];
-    free(out);
     return rc;
 }
 

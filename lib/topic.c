@@ -761,20 +761,20 @@ RILL_API int rill_topic_describe(rill_topic_info **out, rill *r,
         info->partition_count = (size_t)t.cfg.partitions;
         rc = describe_partitions(&r->env, txn, &t, info);
     }
+    /* The directory's file, for context. */
+    env_stats es;
+    if (!rc && !(rc = env_stats_get(&r->env, &es)))
+        rc = env_free_pages(&r->env, txn, &info->pages_free);
     env_read_end(&r->env, txn);
-    rill_stats_info st;
-    if (!rc)
-        rc = rill_stats(&st, r);
     if (rc) {
         rill_topic_info_free(info);
         return rc;
     }
     for (size_t i = 0; i < info->partition_count; i++)
         info->bytes += info->partitions[i].bytes;
-    info->file_bytes = st.file_bytes;
-    info->page_size = st.page_size;
-    info->pages_used = st.pages_used;
-    info->pages_free = st.pages_free;
+    info->file_bytes = es.file_size;
+    info->page_size = es.page_size;
+    info->pages_used = es.last_page + 1;
     *out = info;
     return 0;
 }

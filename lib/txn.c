@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <zstd.h>
 
-#include "consume.h"
+#include "subscribe.h"
 #include "error.h"
 #include "group.h"
 #include "log.h"
@@ -235,7 +235,7 @@ static int commit_for(rill_txn *t, rill_consumer *c, rill_topic_partition *tps,
         return rill_err(RILL_ENOMEM, "out of memory");
     }
     t->consumers = tc;
-    int rc = offsets_commit_fenced(&t->r->env, t->txn, c->group_id,
+    int rc = group_commit_fenced(&t->r->env, t->txn, c->group_id,
                                    consumer_member_id(c), tps, n, t->now);
     if (rc) {
         free(tps);

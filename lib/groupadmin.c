@@ -1,12 +1,7 @@
 /*
- * offsets.c -- committed offsets, fenced commits, and the group admin
- * calls (describe, list, reset offsets, delete).
- *
- * rill.offsets keys: u8 group length, group, u8 topic length, topic,
- * u32 partition; values: i64 offset (the next to read, as in Kafka; -1
- * when the group committed none but retention counted losses), i64
- * commit time in ms, and (24-byte values) i64 records retention removed
- * before the group committed them. A group's offsets are one key range.
+ * groupadmin.c -- the operators' calls on groups: list, describe, reset
+ * and set committed offsets, delete. Above the group record (group.c), the
+ * offset store and the log; nothing below calls it.
  */
 #include "group.h"
 
@@ -14,204 +9,10 @@
 #include <stdlib.h>
 
 #include "error.h"
-#include "log.h"
 #include "handle.h"
+#include "log.h"
+#include "offstore.h"
 #include "topic.h"
-
-static size_t offset_key(uint8_t *k, const char *group, const char *topic,
-                         int32_t partition)
-{
-    size_t gl = strlen(group), tl = strlen(topic);
-    k[0] = (uint8_t)gl;
-    memcpy(k + 1, group, gl);
-    k[1 + gl] = (uint8_t)tl;
-    memcpy(k + 2 + gl, topic, tl);
-    put_be32(k + 2 + gl + tl, (uint32_t)partition);
-    return 2 + gl + tl + 4;
-}
-
-/* Splits a stored key; false if it is malformed. */
-static bool offset_key_parse(const MDB_val *k, const uint8_t **group,
-                             size_t *gl, const uint8_t **topic, size_t *tl,
-                             int32_t *partition)
-{
-    const uint8_t *p = k->mv_data;
-    size_t n = k->mv_size;
-    if (n < 6 || (size_t)p[0] + 6 > n)
-        return false;
-    *gl = p[0];
-    *group = p + 1;
-    *tl = p[1 + *gl];
-    if (2 + *gl + *tl + 4 != n)
-        return false;
-    *topic = p + 2 + *gl;
-    *partition = (int32_t)get_be32(p + 2 + *gl + *tl);
-    return true;
-}
-
-/* Reads the stored value: offset (-1 if none), and records lost. */
-static int offsets_read(rill_env *e, MDB_txn *txn, const char *group,
-                        const char *topic, int32_t partition, int64_t *offset,
-                        int64_t *lost)
-{
-    uint8_t kb[OFFSET_KEY_MAX];
-    MDB_val k = {offset_key(kb, group, topic, partition), kb}, v;
-    *offset = -1;
-    *lost = 0;
-    int rc = mdb_get(txn, e->db_offsets, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc)
-        return env_mdb_err(e, rc, "reading a committed offset");
-    if ((v.mv_size != 16 && v.mv_size != 24) ||
-        (int64_t)get_be64(v.mv_data) < -1)
-        return rill_err(RILL_ECORRUPT, "the committed offset of group '%s' "
-                        "for topic '%s' partition %d is malformed", group,
-                        topic, partition);
-    *offset = (int64_t)get_be64(v.mv_data);
-    if (v.mv_size == 24)
-        *lost = (int64_t)get_be64((const uint8_t *)v.mv_data + 16);
-    return 0;
-}
-
-static int offsets_write(rill_env *e, MDB_txn *txn, const char *group,
-                         const char *topic, int32_t partition, int64_t offset,
-                         int64_t now_ms, int64_t lost)
-{
-    uint8_t kb[OFFSET_KEY_MAX], vb[24];
-    MDB_val k = {offset_key(kb, group, topic, partition), kb};
-    MDB_val v = {lost ? 24 : 16, vb};
-    put_be64(vb, (uint64_t)offset);
-    put_be64(vb + 8, (uint64_t)now_ms);
-    put_be64(vb + 16, (uint64_t)lost);
-    return env_mdb_err(e, mdb_put(txn, e->db_offsets, &k, &v, 0),
-                       "writing a committed offset");
-}
-
-int offsets_get(rill_env *e, MDB_txn *txn, const char *group,
-                const char *topic, int32_t partition, int64_t *offset)
-{
-    int64_t lost;
-    int rc = offsets_read(e, txn, group, topic, partition, offset, &lost);
-    return !rc && *offset < 0 ? RILL_ENOTFOUND : rc;
-}
-
-int offsets_put(rill_env *e, MDB_txn *txn, const char *group,
-                const char *topic, int32_t partition, int64_t offset,
-                int64_t now_ms)
-{
-    int64_t old, lost;
-    int rc = offsets_read(e, txn, group, topic, partition, &old, &lost);
-    return rc ? rc
-              : offsets_write(e, txn, group, topic, partition, offset, now_ms,
-                              lost);
-}
-
-int offsets_add_lost(rill_env *e, MDB_txn *txn, const char *group,
-                     const char *topic, int32_t partition, int64_t n,
-                     int64_t now_ms)
-{
-    int64_t off, lost;
-    int rc = offsets_read(e, txn, group, topic, partition, &off, &lost);
-    return rc ? rc
-              : offsets_write(e, txn, group, topic, partition, off, now_ms,
-                              lost + n);
-}
-
-/* Deletes the offsets for which keep() says false, in the range starting
- * at prefix (all keys when plen is 0). */
-static int offsets_delete_where(rill_env *e, MDB_txn *txn,
-                                const uint8_t *prefix, size_t plen,
-                                const char *topic)
-{
-    MDB_cursor *cur;
-    MDB_val k = {plen, (void *)prefix}, v;
-    int rc = mdb_cursor_open(txn, e->db_offsets, &cur);
-    if (rc)
-        return env_mdb_err(e, rc, "opening a cursor");
-    rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
-    while (rc == 0) {
-        const uint8_t *g, *t;
-        size_t gl, tl;
-        int32_t p;
-        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
-            break;
-        bool del = offset_key_parse(&k, &g, &gl, &t, &tl, &p) &&
-                   (!topic || (tl == strlen(topic) && !memcmp(t, topic, tl)));
-        rc = del ? mdb_cursor_del(cur, 0) : 0;
-        if (!rc) /* after a delete, NEXT is the following key */
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND)
-        return env_mdb_err(e, rc, "deleting committed offsets");
-    return 0;
-}
-
-int offsets_delete_topic(rill_env *e, MDB_txn *txn, const char *topic)
-{
-    return offsets_delete_where(e, txn, NULL, 0, topic);
-}
-
-/* Every entry names a partition that exists, as Kafka answers
- * UNKNOWN_TOPIC_OR_PARTITION: offsets for no partition would only show up
- * as junk in describe. */
-static int offsets_check_partitions(rill_env *e, MDB_txn *txn,
-                                    const rill_topic_partition *tps, size_t n)
-{
-    topic_meta t;
-    const char *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!last || strcmp(last, tps[i].topic)) {
-            int rc = topic_get(e, txn, tps[i].topic, &t);
-            if (rc == RILL_ENOTFOUND)
-                return rill_err(RILL_ENOTFOUND, "no topic '%s'; nothing "
-                                "was committed", tps[i].topic);
-            if (rc)
-                return rc;
-            last = tps[i].topic;
-        }
-        if (tps[i].partition < 0 || tps[i].partition >= t.cfg.partitions)
-            return rill_err(RILL_ENOTFOUND, "topic '%s' has %d partitions; "
-                            "partition %d requested; nothing was committed",
-                            tps[i].topic, t.cfg.partitions, tps[i].partition);
-    }
-    return 0;
-}
-
-int offsets_commit_fenced(rill_env *e, MDB_txn *txn, const char *group,
-                          const char *member_id,
-                          const rill_topic_partition *tps, size_t n,
-                          int64_t now_ms)
-{
-    gstate st;
-    int rc = offsets_check_partitions(e, txn, tps, n);
-    if (rc || (rc = gstate_load(e, txn, group, &st)))
-        return rc;
-    int me = member_id ? gstate_find(&st, member_id) : -1;
-    if (member_id && me < 0)
-        rc = rill_err(RILL_EFENCED, "member '%s' is no longer in group '%s' "
-                      "(removed after a session timeout or a rebalance); "
-                      "nothing was committed", member_id, group);
-    for (size_t i = 0; !rc && i < n; i++) {
-        int owner = gstate_owner(&st, tps[i].topic, tps[i].partition);
-        if (member_id && owner != me)
-            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is not "
-                          "owned by member '%s' of group '%s'; nothing was "
-                          "committed", tps[i].topic, tps[i].partition,
-                          member_id, group);
-        else if (!member_id && owner >= 0)
-            rc = rill_err(RILL_EFENCED, "topic '%s' partition %d is owned "
-                          "by member '%s' of group '%s'; nothing was "
-                          "committed", tps[i].topic, tps[i].partition,
-                          st.members[owner].id, group);
-    }
-    gstate_free(&st);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = offsets_put(e, txn, group, tps[i].topic, tps[i].partition,
-                         tps[i].offset, now_ms);
-    return rc;
-}
 
 /* ---- admin: list, describe ---- */
 
@@ -237,6 +38,19 @@ static int names_add(char ***names, size_t *n, const char *s, size_t len)
     memcpy(p[*n], s, len);
     p[(*n)++][len] = '\0';
     return 0;
+}
+
+typedef struct name_list {
+    char **names;
+    size_t n;
+} name_list;
+
+static int name_list_add_topic(const char *topic, size_t tl, int32_t p,
+                               void *arg)
+{
+    name_list *nl = arg;
+    (void)p;
+    return names_add(&nl->names, &nl->n, topic, tl);
 }
 
 static int names_cmp(const void *a, const void *b)
@@ -305,6 +119,7 @@ RILL_API void rill_group_info_free(rill_group_info *g)
 typedef struct desc_builder {
     rill_group_info *g;
     size_t cap;
+    size_t offsets; /* partitions the group has an offset for */
 } desc_builder;
 
 /* Adds a partition row once (rows are unique by topic and partition). */
@@ -337,6 +152,14 @@ static int desc_add(desc_builder *b, const char *topic, size_t tl, int32_t p)
     pi->committed = RILL_OFFSET_INVALID;
     g->partition_count++;
     return 0;
+}
+
+static int desc_add_offset(const char *topic, size_t tl, int32_t p,
+                           void *arg)
+{
+    desc_builder *b = arg;
+    b->offsets++;
+    return desc_add(b, topic, tl, p);
 }
 
 static int partition_row_cmp(const void *a, const void *b)
@@ -459,7 +282,6 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
                                  const char *group)
 {
     MDB_txn *txn;
-    MDB_cursor *cur = NULL;
     gstate st;
     desc_builder b = {0};
     bool has_offsets = false;
@@ -487,29 +309,9 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
     for (size_t t = 0; !rc && t < st.ntopics; t++)
         for (int32_t p = 0; !rc && p < st.topics[t].partitions; p++)
             rc = desc_add(&b, st.topics[t].name, strlen(st.topics[t].name), p);
-    uint8_t prefix[1 + GROUP_NAME_MAX];
-    size_t plen = 1 + strlen(group);
-    prefix[0] = (uint8_t)strlen(group);
-    memcpy(prefix + 1, group, plen - 1);
-    if (!rc && (rc = mdb_cursor_open(txn, r->env.db_offsets, &cur)))
-        rc = env_mdb_err(&r->env, rc, "opening a cursor");
-    if (!rc) {
-        MDB_val k = {plen, prefix}, v;
-        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (!rc && mrc == 0 && k.mv_size > plen &&
-               !memcmp(k.mv_data, prefix, plen)) {
-            const uint8_t *g, *t;
-            size_t gl, tl;
-            int32_t p;
-            if (offset_key_parse(&k, &g, &gl, &t, &tl, &p)) {
-                has_offsets = true;
-                rc = desc_add(&b, (const char *)t, tl, p);
-            }
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-    }
-    if (cur)
-        mdb_cursor_close(cur);
+    if (!rc)
+        rc = offsets_each_of_group(&r->env, txn, group, desc_add_offset, &b);
+    has_offsets = b.offsets > 0;
     if (!rc && st.nmembers == 0 && !has_offsets)
         rc = rill_err(RILL_ENOTFOUND, "group '%s' does not exist", group);
     if (!rc)
@@ -628,29 +430,12 @@ static int reset_txn(MDB_txn *txn, void *arg)
     size_t nt = 0;
     if (op->topic) {
         rc = names_add(&topics, &nt, op->topic, strlen(op->topic));
-    } else {
-        /* every topic the group has offsets for */
-        MDB_cursor *oc;
-        uint8_t prefix[1 + GROUP_NAME_MAX];
-        size_t plen = 1 + strlen(op->group);
-        prefix[0] = (uint8_t)(plen - 1);
-        memcpy(prefix + 1, op->group, plen - 1);
-        if ((rc = mdb_cursor_open(txn, e->db_offsets, &oc)) == 0) {
-            MDB_val k = {plen, prefix}, v;
-            int mrc = mdb_cursor_get(oc, &k, &v, MDB_SET_RANGE);
-            while (!rc && mrc == 0 && k.mv_size > plen &&
-                   !memcmp(k.mv_data, prefix, plen)) {
-                const uint8_t *gp, *tp;
-                size_t gl, tl;
-                int32_t p;
-                if (offset_key_parse(&k, &gp, &gl, &tp, &tl, &p))
-                    rc = names_add(&topics, &nt, (const char *)tp, tl);
-                mrc = mdb_cursor_get(oc, &k, &v, MDB_NEXT);
-            }
-            mdb_cursor_close(oc);
-        } else {
-            rc = env_mdb_err(e, rc, "opening a cursor");
-        }
+    } else { /* every topic the group has offsets for */
+        name_list nl = {NULL, 0};
+        rc = offsets_each_of_group(e, txn, op->group, name_list_add_topic,
+                                   &nl);
+        topics = nl.names;
+        nt = nl.n;
     }
     for (size_t i = 0; !rc && i < nt; i++) {
         topic_meta tm;
@@ -781,10 +566,7 @@ static int delete_group_txn(MDB_txn *txn, void *arg)
     rc = mdb_del(txn, e->db_groups, &k, NULL);
     if (rc && rc != MDB_NOTFOUND)
         return env_mdb_err(e, rc, "deleting a group");
-    uint8_t prefix[1 + GROUP_NAME_MAX];
-    prefix[0] = (uint8_t)strlen(op->group);
-    memcpy(prefix + 1, op->group, prefix[0]);
-    return offsets_delete_where(e, txn, prefix, 1 + (size_t)prefix[0], NULL);
+    return offsets_delete_group(e, txn, op->group);
 }
 
 RILL_API int rill_group_delete(rill *r, const char *group)
