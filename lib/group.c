@@ -18,13 +18,13 @@
  */
 #include "group.h"
 
-#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "assign.h"
 #include "error.h"
 #include "mpread.h"
+#include "mpwrite.h"
 #include "handle.h"
 #include "topic.h"
 
@@ -100,18 +100,11 @@ int gstate_owner(const gstate *st, const char *topic, int32_t partition)
 
 /* ---- encoding ---- */
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t n = strlen(s);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, s, n);
-}
-
 static void pack_tps(msgpack_packer *pk, const gtp *tps, size_t n)
 {
     msgpack_pack_array(pk, 2 * n);
     for (size_t i = 0; i < n; i++) {
-        pack_str(pk, tps[i].topic);
+        mpw_str(pk, tps[i].topic);
         msgpack_pack_int32(pk, tps[i].partition);
     }
 }
@@ -126,39 +119,39 @@ int gstate_encode(const gstate *st, rill_buf *out)
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_msgpack_write);
     msgpack_pack_map(&pk, 3);
-    pack_str(&pk, "assignor");
+    mpw_str(&pk, "assignor");
     msgpack_pack_int(&pk, st->assignor);
-    pack_str(&pk, "topics");
+    mpw_str(&pk, "topics");
     msgpack_pack_array(&pk, 3 * st->ntopics);
     for (size_t i = 0; i < st->ntopics; i++) {
-        pack_str(&pk, st->topics[i].name);
+        mpw_str(&pk, st->topics[i].name);
         msgpack_pack_int32(&pk, st->topics[i].partitions);
         msgpack_pack_uint32(&pk, st->topics[i].tid);
     }
-    pack_str(&pk, "members");
+    mpw_str(&pk, "members");
     msgpack_pack_array(&pk, st->nmembers);
     for (size_t i = 0; i < st->nmembers; i++) {
         const gmember *m = &st->members[i];
         msgpack_pack_map(&pk, 9);
-        pack_str(&pk, "id");
-        pack_str(&pk, m->id);
-        pack_str(&pk, "client");
-        pack_str(&pk, m->client);
-        pack_str(&pk, "pid");
+        mpw_str(&pk, "id");
+        mpw_str(&pk, m->id);
+        mpw_str(&pk, "client");
+        mpw_str(&pk, m->client);
+        mpw_str(&pk, "pid");
         msgpack_pack_int32(&pk, m->pid);
-        pack_str(&pk, "timeout");
+        mpw_str(&pk, "timeout");
         msgpack_pack_uint32(&pk, m->timeout_ms);
-        pack_str(&pk, "poll_timeout");
+        mpw_str(&pk, "poll_timeout");
         msgpack_pack_uint32(&pk, m->poll_timeout_ms);
-        pack_str(&pk, "joined");
+        mpw_str(&pk, "joined");
         msgpack_pack_int64(&pk, m->joined_ms);
-        pack_str(&pk, "topics");
+        mpw_str(&pk, "topics");
         msgpack_pack_array(&pk, m->ntopics);
         for (size_t t = 0; t < m->ntopics; t++)
-            pack_str(&pk, m->topics[t]);
-        pack_str(&pk, "target");
+            mpw_str(&pk, m->topics[t]);
+        mpw_str(&pk, "target");
         pack_tps(&pk, m->target, m->ntarget);
-        pack_str(&pk, "owned");
+        mpw_str(&pk, "owned");
         pack_tps(&pk, m->owned, m->nowned);
     }
     return out->len > GSTATE_PREFIX ? 0
@@ -166,27 +159,6 @@ int gstate_encode(const gstate *st, rill_buf *out)
 }
 
 /* ---- decoding (hostile input) ---- */
-
-static bool key_is(const uint8_t *k, uint32_t kl, const char *name)
-{
-    return strlen(name) == kl && memcmp(k, name, kl) == 0;
-}
-
-static char *read_string(mpr *r, size_t max)
-{
-    const uint8_t *p;
-    uint32_t n;
-    if (!mpr_str(r, &p, &n) || n > max || memchr(p, 0, n)) {
-        mpr_fail(r);
-        return NULL;
-    }
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
-}
 
 static const char *read_pooled(mpr *r, gstate *st)
 {
@@ -199,15 +171,6 @@ static const char *read_pooled(mpr *r, gstate *st)
     return pool_intern(st, (const char *)p, n);
 }
 
-static bool read_i32(mpr *r, int32_t *v, int64_t lo, int64_t hi)
-{
-    int64_t x;
-    if (!mpr_int(r, &x) || x < lo || x > hi)
-        return mpr_fail(r);
-    *v = (int32_t)x;
-    return true;
-}
-
 static bool read_tps(mpr *r, gstate *st, gtp **out, size_t *n)
 {
     uint32_t k;
@@ -218,7 +181,7 @@ static bool read_tps(mpr *r, gstate *st, gtp **out, size_t *n)
         return mpr_fail(r);
     for (uint32_t i = 0; i < k / 2; i++) {
         const char *t = read_pooled(r, st);
-        if (!t || !read_i32(r, &(*out)[i].partition, 0, INT32_MAX))
+        if (!t || !mpr_i32(r, &(*out)[i].partition, 0, INT32_MAX))
             return mpr_fail(r);
         (*out)[i].topic = t;
         *n = i + 1;
@@ -243,43 +206,43 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
             "id",     "client", "pid",   "timeout",     "joined",
             "topics", "target", "owned", "poll_timeout"};
         for (unsigned f = 0; f < 9; f++)
-            if (key_is(key, kl, fields[f]))
+            if (mpr_key_is(key, kl, fields[f]))
                 bit = 1u << f;
         if (bit & seen)
             return mpr_fail(r);
         seen |= bit;
-        if (key_is(key, kl, "id"))
-            m->id = read_string(r, MEMBER_ID_MAX - 1);
-        else if (key_is(key, kl, "client"))
-            m->client = read_string(r, 249);
-        else if (key_is(key, kl, "pid"))
-            read_i32(r, &m->pid, 0, INT32_MAX);
-        else if (key_is(key, kl, "timeout")) {
+        if (mpr_key_is(key, kl, "id"))
+            m->id = mpr_strdup(r, MEMBER_ID_MAX - 1);
+        else if (mpr_key_is(key, kl, "client"))
+            m->client = mpr_strdup(r, 249);
+        else if (mpr_key_is(key, kl, "pid"))
+            mpr_i32(r, &m->pid, 0, INT32_MAX);
+        else if (mpr_key_is(key, kl, "timeout")) {
             if (mpr_uint(r, &u) && u <= UINT32_MAX)
                 m->timeout_ms = (uint32_t)u;
             else
                 mpr_fail(r);
-        } else if (key_is(key, kl, "poll_timeout")) {
+        } else if (mpr_key_is(key, kl, "poll_timeout")) {
             if (mpr_uint(r, &u) && u <= UINT32_MAX)
                 m->poll_timeout_ms = (uint32_t)u;
             else
                 mpr_fail(r);
-        } else if (key_is(key, kl, "joined"))
+        } else if (mpr_key_is(key, kl, "joined"))
             mpr_int(r, &m->joined_ms);
-        else if (key_is(key, kl, "topics")) {
+        else if (mpr_key_is(key, kl, "topics")) {
             if (!mpr_array(r, &k))
                 return false;
             m->topics = calloc(k ? k : 1, sizeof *m->topics);
             if (!m->topics)
                 return mpr_fail(r);
             for (uint32_t t = 0; t < k; t++) {
-                if (!(m->topics[t] = read_string(r, RILL_TOPIC_NAME_MAX)))
+                if (!(m->topics[t] = mpr_strdup(r, RILL_TOPIC_NAME_MAX)))
                     return mpr_fail(r);
                 m->ntopics = t + 1;
             }
-        } else if (key_is(key, kl, "target"))
+        } else if (mpr_key_is(key, kl, "target"))
             read_tps(r, st, &m->target, &m->ntarget);
-        else if (key_is(key, kl, "owned"))
+        else if (mpr_key_is(key, kl, "owned"))
             read_tps(r, st, &m->owned, &m->nowned);
         else
             mpr_skip(r);
@@ -308,14 +271,14 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
         uint32_t kl;
         if (!mpr_str(&r, &key, &kl))
             goto bad;
-        if ((key_is(key, kl, "topics") && st->topics) ||
-            (key_is(key, kl, "members") && st->members))
+        if ((mpr_key_is(key, kl, "topics") && st->topics) ||
+            (mpr_key_is(key, kl, "members") && st->members))
             goto bad; /* given twice */
-        if (key_is(key, kl, "assignor")) {
+        if (mpr_key_is(key, kl, "assignor")) {
             int32_t a;
-            if (read_i32(&r, &a, RILL_ASSIGN_RANGE, RILL_ASSIGN_STICKY))
+            if (mpr_i32(&r, &a, RILL_ASSIGN_RANGE, RILL_ASSIGN_STICKY))
                 st->assignor = a;
-        } else if (key_is(key, kl, "topics")) {
+        } else if (mpr_key_is(key, kl, "topics")) {
             if (!mpr_array(&r, &k) || k % 3)
                 goto bad;
             st->topics = calloc(k / 3 ? k / 3 : 1, sizeof *st->topics);
@@ -325,13 +288,13 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
                 gtopic *gt = &st->topics[t];
                 uint64_t tid;
                 if (!(gt->name = read_pooled(&r, st)) ||
-                    !read_i32(&r, &gt->partitions, 0, RILL_PARTITIONS_MAX) ||
+                    !mpr_i32(&r, &gt->partitions, 0, RILL_PARTITIONS_MAX) ||
                     !mpr_uint(&r, &tid) || tid > UINT32_MAX)
                     goto bad;
                 gt->tid = (uint32_t)tid;
                 st->ntopics = t + 1;
             }
-        } else if (key_is(key, kl, "members")) {
+        } else if (mpr_key_is(key, kl, "members")) {
             if (!mpr_array(&r, &k))
                 goto bad;
             st->members = calloc(k ? k : 1, sizeof *st->members);
@@ -578,6 +541,9 @@ typedef struct group_op {
     bool *taken;  /* acquire: which of tps were acquired */
     bool missing; /* the member is not in the group */
     bool changed;
+    /* Edits the record; sets *what to GROUP_STORE or GROUP_REBALANCE
+     * when it changed something. */
+    int (*change)(struct group_op *op, MDB_txn *txn, gstate *st, int *what);
 } group_op;
 
 static int add_member(gstate *st, const group_join_info *j)
@@ -652,87 +618,91 @@ static int check_protocol(rill_env *e, gstate *st, const char *group,
                     st->members[alive].pid, assignor_name(j->assignor));
 }
 
-static int join_txn(MDB_txn *txn, void *arg)
+/* What a change did to the group's record. */
+enum { GROUP_KEEP, GROUP_STORE, GROUP_REBALANCE };
+
+/* Every change to a group is one write transaction of the same shape:
+ * load the record, let op->change edit it, rebalance when it asks (and
+ * members remain), store it when anything changed. The change runs again
+ * from a fresh load if the transaction is redone (map growth), so it must
+ * depend only on op and the record. */
+static int group_change_txn(MDB_txn *txn, void *arg)
 {
     group_op *op = arg;
     gstate st;
+    int what = GROUP_KEEP;
     int rc = gstate_load(op->e, txn, op->group, &st);
     if (rc)
         return rc;
-    int i = gstate_find(&st, op->join->member_id);
-    if (i >= 0)
-        remove_member(&st, i); /* a new subscription: join again */
-    if ((rc = check_protocol(op->e, &st, op->group, op->join))) {
-        gstate_free(&st);
-        return rc;
-    }
-    rc = add_member(&st, op->join);
-    if (!rc)
+    rc = op->change(op, txn, &st, &what);
+    if (!rc && what == GROUP_REBALANCE && st.nmembers)
         rc = rebalance(op->e, txn, &st);
-    if (!rc)
+    if (!rc && what != GROUP_KEEP)
         rc = gstate_store(op->e, txn, op->group, &st);
     gstate_free(&st);
     return rc;
 }
 
-int group_join(rill_env *e, const char *group, const group_join_info *j)
+static int group_change(group_op *op)
 {
-    group_op op = {.e = e, .group = group, .join = j};
-    return env_write_reserved(e, join_txn, &op);
+    return env_write_reserved(op->e, group_change_txn, op);
 }
 
-static int leave_txn(MDB_txn *txn, void *arg)
+static int join_change(group_op *op, MDB_txn *txn, gstate *st, int *what)
 {
-    group_op *op = arg;
-    gstate st;
-    int rc = gstate_load(op->e, txn, op->group, &st);
-    if (rc)
-        return rc;
-    int i = gstate_find(&st, op->member_id);
+    (void)txn;
+    int i = gstate_find(st, op->join->member_id);
+    if (i >= 0)
+        remove_member(st, i); /* a new subscription: join again */
+    int rc = check_protocol(op->e, st, op->group, op->join);
+    if (!rc && !(rc = add_member(st, op->join)))
+        *what = GROUP_REBALANCE;
+    return rc;
+}
+
+int group_join(rill_env *e, const char *group, const group_join_info *j)
+{
+    group_op op = {.e = e, .group = group, .join = j, .change = join_change};
+    return group_change(&op);
+}
+
+static int leave_change(group_op *op, MDB_txn *txn, gstate *st, int *what)
+{
+    (void)txn;
+    int i = gstate_find(st, op->member_id);
     op->missing = i < 0;
     if (i >= 0) {
-        remove_member(&st, i);
-        if (st.nmembers)
-            rc = rebalance(op->e, txn, &st);
-        if (!rc)
-            rc = gstate_store(op->e, txn, op->group, &st);
+        remove_member(st, i);
+        *what = GROUP_REBALANCE;
     }
-    gstate_free(&st);
-    return rc;
+    return 0;
 }
 
 int group_leave_member(rill_env *e, const char *group, const char *member_id)
 {
-    group_op op = {.e = e, .group = group, .member_id = member_id};
-    return env_write_reserved(e, leave_txn, &op);
+    group_op op = {.e = e, .group = group, .member_id = member_id,
+                   .change = leave_change};
+    return group_change(&op);
 }
 
-static int check_txn(MDB_txn *txn, void *arg)
+static int check_change(group_op *op, MDB_txn *txn, gstate *st, int *what)
 {
-    group_op *op = arg;
-    gstate st;
-    int rc = gstate_load(op->e, txn, op->group, &st);
-    if (rc)
-        return rc;
     op->changed = false;
     for (size_t d = 0; d < op->ndead; d++) {
-        int i = gstate_find(&st, op->dead[d]);
+        int i = gstate_find(st, op->dead[d]);
         if (i >= 0) {
-            remove_member(&st, i);
+            remove_member(st, i);
             op->changed = true;
         }
     }
     bool moved = false;
+    int rc = 0;
     if (!op->changed && op->topics_moved)
-        rc = group_topics_changed(op->e, txn, &st, &moved);
+        rc = group_topics_changed(op->e, txn, st, &moved);
     if (!rc && (op->changed || moved)) {
         op->changed = true;
-        if (st.nmembers)
-            rc = rebalance(op->e, txn, &st);
-        if (!rc)
-            rc = gstate_store(op->e, txn, op->group, &st);
+        *what = GROUP_REBALANCE;
     }
-    gstate_free(&st);
     return rc;
 }
 
@@ -741,82 +711,71 @@ int group_remove_and_rebalance(rill_env *e, const char *group,
                                bool topics_moved, bool *changed)
 {
     group_op op = {.e = e, .group = group, .dead = dead, .ndead = ndead,
-                   .topics_moved = topics_moved};
-    int rc = env_write_reserved(e, check_txn, &op);
+                   .topics_moved = topics_moved, .change = check_change};
+    int rc = group_change(&op);
     *changed = !rc && op.changed;
     return rc;
 }
 
-/* Removes tps from the member's owned list (release) or adds those of
- * tps that are in its target and owned by nobody (acquire). */
-static int own_txn(MDB_txn *txn, void *arg, bool acquire)
+/* Adds those of op->tps that are in the member's target and owned by
+ * nobody to what it owns. */
+static int acquire_change(group_op *op, MDB_txn *txn, gstate *st, int *what)
 {
-    group_op *op = arg;
-    gstate st;
-    int rc = gstate_load(op->e, txn, op->group, &st);
-    if (rc)
-        return rc;
-    int i = gstate_find(&st, op->member_id);
+    (void)txn;
+    int i = gstate_find(st, op->member_id);
     op->missing = i < 0;
-    if (i < 0) {
-        gstate_free(&st);
+    if (i < 0)
         return 0;
-    }
-    gmember *m = &st.members[i];
-    if (acquire) {
-        gtp *owned = realloc(m->owned, (m->nowned + op->ntps + 1) * sizeof *owned);
-        if (!owned) {
-            gstate_free(&st);
+    gmember *m = &st->members[i];
+    gtp *owned = realloc(m->owned, (m->nowned + op->ntps + 1) * sizeof *owned);
+    if (!owned)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    m->owned = owned;
+    for (size_t k = 0; k < op->ntps; k++) {
+        const rill_topic_partition *tp = &op->tps[k];
+        op->taken[k] = false;
+        if (!gtp_contains(m->target, m->ntarget, tp->topic, tp->partition) ||
+            gstate_owner(st, tp->topic, tp->partition) >= 0)
+            continue;
+        const char *t = pool_intern(st, tp->topic, strlen(tp->topic));
+        if (!t)
             return rill_err(RILL_ENOMEM, "out of memory");
-        }
-        m->owned = owned;
-        for (size_t k = 0; k < op->ntps; k++) {
-            const rill_topic_partition *tp = &op->tps[k];
-            op->taken[k] = false;
-            if (!gtp_contains(m->target, m->ntarget, tp->topic, tp->partition) ||
-                gstate_owner(&st, tp->topic, tp->partition) >= 0)
-                continue;
-            const char *t = pool_intern(&st, tp->topic, strlen(tp->topic));
-            if (!t) {
-                gstate_free(&st);
-                return rill_err(RILL_ENOMEM, "out of memory");
-            }
-            m->owned[m->nowned++] = (gtp){t, tp->partition};
-            op->taken[k] = true;
-        }
-    } else {
-        size_t w = 0;
-        for (size_t k = 0; k < m->nowned; k++) {
-            bool drop = false;
-            for (size_t j = 0; j < op->ntps && !drop; j++)
-                drop = op->tps[j].partition == m->owned[k].partition &&
-                       strcmp(op->tps[j].topic, m->owned[k].topic) == 0;
-            if (!drop)
-                m->owned[w++] = m->owned[k];
-        }
-        m->nowned = w;
+        m->owned[m->nowned++] = (gtp){t, tp->partition};
+        op->taken[k] = true;
     }
-    rc = gstate_store(op->e, txn, op->group, &st);
-    gstate_free(&st);
-    return rc;
+    *what = GROUP_STORE;
+    return 0;
 }
 
-static int release_txn(MDB_txn *txn, void *arg)
+/* Removes op->tps from what the member owns. */
+static int release_change(group_op *op, MDB_txn *txn, gstate *st, int *what)
 {
-    return own_txn(txn, arg, false);
-}
-
-static int acquire_txn(MDB_txn *txn, void *arg)
-{
-    return own_txn(txn, arg, true);
+    (void)txn;
+    int i = gstate_find(st, op->member_id);
+    op->missing = i < 0;
+    if (i < 0)
+        return 0;
+    gmember *m = &st->members[i];
+    size_t w = 0;
+    for (size_t k = 0; k < m->nowned; k++) {
+        bool drop = false;
+        for (size_t j = 0; j < op->ntps && !drop; j++)
+            drop = op->tps[j].partition == m->owned[k].partition &&
+                   strcmp(op->tps[j].topic, m->owned[k].topic) == 0;
+        if (!drop)
+            m->owned[w++] = m->owned[k];
+    }
+    m->nowned = w;
+    *what = GROUP_STORE;
+    return 0;
 }
 
 int group_release(rill_env *e, const char *group, const char *member_id,
                   const rill_topic_partition *tps, size_t n, bool *missing)
 {
     group_op op = {.e = e, .group = group, .member_id = member_id,
-                   .tps = tps, .ntps = n};
-    int rc = env_write_reserved(e, release_txn, &op);
+                   .tps = tps, .ntps = n, .change = release_change};
+    int rc = group_change(&op);
     *missing = op.missing;
     return rc;
 }
@@ -826,8 +785,9 @@ int group_acquire(rill_env *e, const char *group, const char *member_id,
                   bool *missing)
 {
     group_op op = {.e = e, .group = group, .member_id = member_id,
-                   .tps = tps, .ntps = n, .taken = taken};
-    int rc = env_write_reserved(e, acquire_txn, &op);
+                   .tps = tps, .ntps = n, .taken = taken,
+                   .change = acquire_change};
+    int rc = group_change(&op);
     *missing = op.missing;
     return rc;
 }

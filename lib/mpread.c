@@ -3,6 +3,8 @@
  */
 #include "mpread.h"
 
+#include <stdlib.h>
+
 static bool read_be(mpr *r, size_t n, uint64_t *v)
 {
     const uint8_t *p = mpr_take(r, n);
@@ -236,4 +238,38 @@ static bool skip_depth(mpr *r, int depth)
 bool mpr_skip(mpr *r)
 {
     return skip_depth(r, 0);
+}
+
+bool mpr_i32(mpr *r, int32_t *v, int64_t lo, int64_t hi)
+{
+    int64_t x;
+    if (!mpr_int(r, &x) || x < lo || x > hi)
+        return mpr_fail(r);
+    *v = (int32_t)x;
+    return true;
+}
+
+bool mpr_u32(mpr *r, uint32_t *v)
+{
+    uint64_t x;
+    if (!mpr_uint(r, &x) || x > UINT32_MAX)
+        return mpr_fail(r);
+    *v = (uint32_t)x;
+    return true;
+}
+
+char *mpr_strdup(mpr *r, size_t max)
+{
+    const uint8_t *p;
+    uint32_t n;
+    if (!mpr_str(r, &p, &n) || n > max || memchr(p, 0, n)) {
+        mpr_fail(r);
+        return NULL;
+    }
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
 }

@@ -60,6 +60,12 @@ static inline bool mpr_nil(mpr *r)
     return false;
 }
 
+/* Whether a map key read with mpr_str is name. */
+static inline bool mpr_key_is(const uint8_t *k, uint32_t kl, const char *name)
+{
+    return strlen(name) == kl && memcmp(k, name, kl) == 0;
+}
+
 bool mpr_uint(mpr *r, uint64_t *v);
 bool mpr_int(mpr *r, int64_t *v);
 bool mpr_bool(mpr *r, bool *v);
@@ -73,5 +79,13 @@ bool mpr_str(mpr *r, const uint8_t **p, uint32_t *len);
 bool mpr_bin(mpr *r, const uint8_t **p, uint32_t *len);
 /* Skips one object of any type (nesting at most 32 deep). */
 bool mpr_skip(mpr *r);
+
+/* An integer in lo..hi (fails the reader otherwise). */
+bool mpr_i32(mpr *r, int32_t *v, int64_t lo, int64_t hi);
+/* An unsigned integer that fits 32 bits. */
+bool mpr_u32(mpr *r, uint32_t *v);
+/* A str of at most max bytes without a NUL, copied into a malloc'ed
+ * NUL-terminated string; NULL (the reader failed, or out of memory). */
+char *mpr_strdup(mpr *r, size_t max);
 
 #endif

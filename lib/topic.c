@@ -15,13 +15,13 @@
  */
 #include "topic.h"
 
-#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "error.h"
 #include "log.h"
 #include "mpread.h"
+#include "mpwrite.h"
 #include "handle.h"
 
 #define DEFAULT_MAX_RECORD_BYTES (1024u * 1024)
@@ -182,76 +182,46 @@ int topic_each_retain_group(const topic_meta *t,
 
 /* ---- the stored record ---- */
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-    size_t n = strlen(k);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, k, n);
-}
-
 int topic_meta_encode(const topic_meta *t, rill_buf *out)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_msgpack_write);
     int fail = msgpack_pack_map(&pk, 13);
-    pack_key(&pk, "id");
+    mpw_str(&pk, "id");
     fail |= msgpack_pack_uint32(&pk, t->id);
-    pack_key(&pk, "partitions");
+    mpw_str(&pk, "partitions");
     fail |= msgpack_pack_int32(&pk, t->cfg.partitions);
-    pack_key(&pk, "retention_ms");
+    mpw_str(&pk, "retention_ms");
     fail |= msgpack_pack_int64(&pk, t->cfg.retention_ms);
-    pack_key(&pk, "retention_bytes");
+    mpw_str(&pk, "retention_bytes");
     fail |= msgpack_pack_int64(&pk, t->cfg.retention_bytes);
-    pack_key(&pk, "cleanup");
+    mpw_str(&pk, "cleanup");
     fail |= msgpack_pack_int(&pk, t->cfg.cleanup_policy);
-    pack_key(&pk, "compression");
+    mpw_str(&pk, "compression");
     fail |= msgpack_pack_int(&pk, t->cfg.compression);
-    pack_key(&pk, "level");
+    mpw_str(&pk, "level");
     fail |= msgpack_pack_int(&pk, t->cfg.compression_level);
-    pack_key(&pk, "max_record_bytes");
+    mpw_str(&pk, "max_record_bytes");
     fail |= msgpack_pack_uint32(&pk, t->cfg.max_record_bytes);
-    pack_key(&pk, "partitioner");
+    mpw_str(&pk, "partitioner");
     fail |= msgpack_pack_int(&pk, t->cfg.partitioner);
-    pack_key(&pk, "created_ms");
+    mpw_str(&pk, "created_ms");
     fail |= msgpack_pack_int64(&pk, t->created_ms);
-    pack_key(&pk, "delete_retention_ms");
+    mpw_str(&pk, "delete_retention_ms");
     fail |= msgpack_pack_int64(&pk, t->cfg.delete_retention_ms);
-    pack_key(&pk, "retain_groups");
-    pack_key(&pk, t->retain_groups);
-    pack_key(&pk, "retain_groups_max_bytes");
+    mpw_str(&pk, "retain_groups");
+    mpw_str(&pk, t->retain_groups);
+    mpw_str(&pk, "retain_groups_max_bytes");
     fail |= msgpack_pack_int64(&pk, t->cfg.retain_groups_max_bytes);
     return fail ? rill_err(RILL_ENOMEM, "out of memory encoding topic") : 0;
-}
-
-static bool key_is(const uint8_t *k, uint32_t kl, const char *name)
-{
-    return strlen(name) == kl && memcmp(k, name, kl) == 0;
-}
-
-static bool read_i32(mpr *r, int32_t *out)
-{
-    int64_t v;
-    if (!mpr_int(r, &v) || v < INT32_MIN || v > INT32_MAX)
-        return mpr_fail(r);
-    *out = (int32_t)v;
-    return true;
 }
 
 static bool read_int(mpr *r, int *out)
 {
     int32_t v;
-    if (!read_i32(r, &v))
+    if (!mpr_i32(r, &v, INT32_MIN, INT32_MAX))
         return false;
     *out = v;
-    return true;
-}
-
-static bool read_u32(mpr *r, uint32_t *out)
-{
-    uint64_t v;
-    if (!mpr_uint(r, &v) || v > UINT32_MAX)
-        return mpr_fail(r);
-    *out = (uint32_t)v;
     return true;
 }
 
@@ -289,31 +259,31 @@ int topic_meta_decode(topic_meta *t, const char *name, const void *data,
         bool ok;
         if (!mpr_str(&r, &k, &kl))
             goto bad;
-        if (key_is(k, kl, "id"))
-            ok = have_id = read_u32(&r, &t->id);
-        else if (key_is(k, kl, "partitions"))
-            ok = have_parts = read_i32(&r, &t->cfg.partitions);
-        else if (key_is(k, kl, "retention_ms"))
+        if (mpr_key_is(k, kl, "id"))
+            ok = have_id = mpr_u32(&r, &t->id);
+        else if (mpr_key_is(k, kl, "partitions"))
+            ok = have_parts = mpr_i32(&r, &t->cfg.partitions, INT32_MIN, INT32_MAX);
+        else if (mpr_key_is(k, kl, "retention_ms"))
             ok = mpr_int(&r, &t->cfg.retention_ms);
-        else if (key_is(k, kl, "retention_bytes"))
+        else if (mpr_key_is(k, kl, "retention_bytes"))
             ok = mpr_int(&r, &t->cfg.retention_bytes);
-        else if (key_is(k, kl, "cleanup"))
+        else if (mpr_key_is(k, kl, "cleanup"))
             ok = read_int(&r, &t->cfg.cleanup_policy);
-        else if (key_is(k, kl, "compression"))
+        else if (mpr_key_is(k, kl, "compression"))
             ok = read_int(&r, &t->cfg.compression);
-        else if (key_is(k, kl, "level"))
+        else if (mpr_key_is(k, kl, "level"))
             ok = read_int(&r, &t->cfg.compression_level);
-        else if (key_is(k, kl, "max_record_bytes"))
-            ok = read_u32(&r, &t->cfg.max_record_bytes);
-        else if (key_is(k, kl, "partitioner"))
+        else if (mpr_key_is(k, kl, "max_record_bytes"))
+            ok = mpr_u32(&r, &t->cfg.max_record_bytes);
+        else if (mpr_key_is(k, kl, "partitioner"))
             ok = read_int(&r, &t->cfg.partitioner);
-        else if (key_is(k, kl, "created_ms"))
+        else if (mpr_key_is(k, kl, "created_ms"))
             ok = mpr_int(&r, &t->created_ms);
-        else if (key_is(k, kl, "delete_retention_ms"))
+        else if (mpr_key_is(k, kl, "delete_retention_ms"))
             ok = mpr_int(&r, &t->cfg.delete_retention_ms);
-        else if (key_is(k, kl, "retain_groups_max_bytes"))
+        else if (mpr_key_is(k, kl, "retain_groups_max_bytes"))
             ok = mpr_int(&r, &t->cfg.retain_groups_max_bytes);
-        else if (key_is(k, kl, "retain_groups")) {
+        else if (mpr_key_is(k, kl, "retain_groups")) {
             const uint8_t *g;
             uint32_t gl;
             ok = mpr_str(&r, &g, &gl) && gl <= RILL_RETAIN_GROUPS_MAX &&
