@@ -129,13 +129,8 @@ static void report(verify_state *v, rill_verify_cb cb, void *opaque)
 static int verify_topic(rill *r, const char *name, verify_state *v,
                         rill_verify_cb cb, void *opaque)
 {
-    MDB_txn *txn;
     topic_meta t;
-    int rc = env_read_begin(&r->env, &txn);
-    if (rc)
-        return rc;
-    rc = topic_get(&r->env, txn, name, &t);
-    env_read_end(&r->env, txn);
+    int rc = topic_lookup(&r->env, name, &t);
     if (rc == RILL_ECORRUPT) {
         note(v, name, -1, -1, rc);
         report(v, cb, opaque);

@@ -87,7 +87,6 @@ RILL_API int rill_partition_for_key(int32_t *partition, rill *r,
                                     const char *topic, const void *key,
                                     size_t key_len)
 {
-    MDB_txn *txn;
     topic_meta t;
     if (!partition || (!key && key_len))
         return rill_err(RILL_EINVAL, "partition is NULL or key is NULL "
@@ -98,10 +97,8 @@ RILL_API int rill_partition_for_key(int32_t *partition, rill *r,
     int rc = rill_enter(r);
     if (!rc)
         rc = topic_name_validate(topic);
-    if (rc || (rc = env_read_begin(&r->env, &txn)))
-        return rc;
-    rc = topic_get(&r->env, txn, topic, &t);
-    env_read_end(&r->env, txn);
+    if (!rc)
+        rc = topic_lookup(&r->env, topic, &t);
     if (!rc)
         *partition = partition_for_key(t.cfg.partitioner, key, key_len,
                                        t.cfg.partitions);

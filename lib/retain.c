@@ -545,13 +545,8 @@ int compact_partition(rill *r, const char *topic, int32_t partition,
 
 static int maintain_topic(rill *r, const char *name, retain_stats *st)
 {
-    MDB_txn *txn;
     topic_meta t;
-    int rc = env_read_begin(&r->env, &txn);
-    if (rc)
-        return rc;
-    rc = topic_get(&r->env, txn, name, &t);
-    env_read_end(&r->env, txn);
+    int rc = topic_lookup(&r->env, name, &t);
     if (rc == RILL_ENOTFOUND)
         return 0;
     bool deletes = (t.cfg.cleanup_policy & RILL_CLEANUP_DELETE) &&

@@ -545,6 +545,17 @@ static int purge_txn(MDB_txn *txn, void *arg)
     return 0;
 }
 
+int topic_lookup(rill_env *e, const char *name, topic_meta *t)
+{
+    MDB_txn *txn;
+    int rc = env_read_begin(e, &txn);
+    if (rc)
+        return rc;
+    rc = topic_get(e, txn, name, t);
+    env_read_end(e, txn);
+    return rc;
+}
+
 /* Whether a purge marker is left, in a read transaction: opening a
  * directory must not wait for the write lock when there is nothing to
  * finish. */

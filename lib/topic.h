@@ -42,6 +42,8 @@ int topic_meta_decode(topic_meta *t, const char *name, const void *data,
 /* Reads topic name's metadata in txn. RILL_ENOTFOUND if it does not
  * exist (with a message naming it). */
 int topic_get(rill_env *e, MDB_txn *txn, const char *name, topic_meta *t);
+/* topic_get in a read transaction of its own. */
+int topic_lookup(rill_env *e, const char *name, topic_meta *t);
 
 /* Removes, in bounded steps, the records of topics deleted but not yet
  * purged (a crash during a delete leaves one to finish). */

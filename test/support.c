@@ -67,6 +67,28 @@ int fixture_setup(void **state)
     return 0;
 }
 
+int64_t test_now_ms = 1800000000000LL;
+
+int64_t test_clock(void *opaque)
+{
+    (void)opaque;
+    return test_now_ms;
+}
+
+int fixture_setup_clock(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    rill_options o;
+    f->dir = tmpdir_new();
+    rill_options_init(&o);
+    o.sync = RILL_SYNC_NONE;
+    o.clock = test_clock;
+    if (rill_open(&f->r, f->dir, &o) != 0)
+        fail_msg("rill_open: %s", rill_errmsg());
+    *state = f;
+    return 0;
+}
+
 int fixture_teardown(void **state)
 {
     fixture *f = *state;

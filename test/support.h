@@ -58,6 +58,13 @@ typedef struct fixture {
 /* cmocka setup/teardown making a fixture with RILL_SYNC_NONE (tests
  * about durability choose their own mode). */
 int fixture_setup(void **state);
+
+/* The injected clock of time-dependent tests: test_clock returns
+ * test_now_ms, which a test moves on instead of sleeping. */
+extern int64_t test_now_ms;
+int64_t test_clock(void *opaque);
+/* fixture_setup with the handle on test_clock. */
+int fixture_setup_clock(void **state);
 int fixture_teardown(void **state);
 
 /* Opens dir with sync mode; asserts success. */

@@ -6,26 +6,6 @@
  */
 #include "support.h"
 
-static int64_t fake_now = 1800000000000LL;
-static int64_t fake_clock(void *opaque)
-{
-    (void)opaque;
-    return fake_now;
-}
-
-static int setup_clock(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    rill_options o;
-    f->dir = tmpdir_new();
-    rill_options_init(&o);
-    o.sync = RILL_SYNC_NONE;
-    o.clock = fake_clock;
-    ok(rill_open(&f->r, f->dir, &o));
-    *state = f;
-    return 0;
-}
-
 typedef struct events {
     int revoked, assigned, lost;
     size_t last_n;
@@ -195,7 +175,7 @@ static void stalled_member_is_fenced_and_rejoins(void **state)
     assert_int_equal(owned(a), 3);
 
     /* a stops polling past its max_poll_interval_ms; b notices. */
-    fake_now += 11000;
+    test_now_ms += 11000;
     settle(&b, 1, 6);
     assert_int_equal(owned(b), 6);
     rill_group_info *g;
@@ -236,7 +216,7 @@ static void slow_handler_keeps_its_partitions(void **state)
     ok(rill_subscribe(b, &t, 1));
     rill_consumer *both[2] = {a, b};
     settle(both, 2, 6);
-    fake_now += 60000; /* a minute in a's handler */
+    test_now_ms += 60000; /* a minute in a's handler */
     for (int i = 0; i < 5; i++) {
         const rill_record *recs;
         size_t n;
@@ -249,7 +229,7 @@ static void slow_handler_keeps_its_partitions(void **state)
     assert_int_equal(g->member_count, 2);
     assert_int_equal(g->members[0].max_poll_interval_ms, 300000);
     rill_group_info_free(g);
-    fake_now += 300000; /* now past max_poll_interval_ms */
+    test_now_ms += 300000; /* now past max_poll_interval_ms */
     settle(&b, 1, 6);
     assert_int_equal(owned(b), 6);
     ok(rill_consumer_close(a));
@@ -387,7 +367,7 @@ static void new_partitions_are_assigned(void **state)
     rill_topic_info_free(info);
     c.partitions = 6;
     ok(rill_topic_alter(f->r, "t", &c));
-    fake_now += 1000; /* past the next check */
+    test_now_ms += 1000; /* past the next check */
     settle(cs, 2, 6);
     assert_int_equal(owned(cs[0]), 3);
     ok(rill_consumer_close(cs[0]));
@@ -550,7 +530,7 @@ static void bad_group_calls_are_refused(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup_clock, fixture_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup_clock, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(members_share_partitions_without_overlap),
         T(revoked_before_move_assigned_after),

@@ -360,13 +360,6 @@ static void sticky_partitions_are_per_topic(void **state)
     assert_true(switches[1] <= 3);
 }
 
-static int64_t fake_now = 1700000000000LL;
-static int64_t fake_clock(void *opaque)
-{
-    (void)opaque;
-    return fake_now;
-}
-
 static void timestamps_default_to_now_and_index_by_time(void **state)
 {
     fixture *f = *state;
@@ -374,20 +367,20 @@ static void timestamps_default_to_now_and_index_by_time(void **state)
     rill_options o;
     rill_options_init(&o);
     o.sync = RILL_SYNC_NONE;
-    o.clock = fake_clock;
+    o.clock = test_clock;
     ok(rill_open(&f->r, f->dir, &o));
     topic_new(f->r, "t", 1);
     rill_position pos;
+    int64_t t0 = test_now_ms;
     for (int i = 0; i < 100; i++) {
         rill_message m = {.topic = "t", .partition = 0, .value = "v",
                           .value_len = 1};
         if (i % 10 == 9)
             m.timestamp_ms = 5; /* an old timestamp mixed in */
         ok(rill_produce(f->r, &m, &pos));
-        assert_int_equal(pos.timestamp_ms, i % 10 == 9 ? 5 : fake_now);
-        fake_now += 1000;
+        assert_int_equal(pos.timestamp_ms, i % 10 == 9 ? 5 : test_now_ms);
+        test_now_ms += 1000;
     }
-    int64_t t0 = 1700000000000LL;
     rill_topic_partition tps[3] = {{"t", 0, t0 + 50500},
                                    {"t", 0, 0},
                                    {"t", 0, t0 + 1000000}};
@@ -415,7 +408,7 @@ static void timestamps_default_to_now_and_index_by_time(void **state)
     rill_message named = {.topic = "t", .partition = 0, .value = "v",
                           .value_len = 1, .timestamp_ms = RILL_TIMESTAMP_NOW};
     ok(rill_produce(f->r, &named, &pos));
-    assert_int_equal(pos.timestamp_ms, fake_now);
+    assert_int_equal(pos.timestamp_ms, test_now_ms);
     named.timestamp_ms = RILL_TIMESTAMP_ZERO;
     ok(rill_produce(f->r, &named, &pos));
     assert_int_equal(pos.timestamp_ms, 0);

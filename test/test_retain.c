@@ -10,26 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-static int64_t fake_now = 1900000000000LL;
-static int64_t fake_clock(void *opaque)
-{
-    (void)opaque;
-    return fake_now;
-}
-
-static int setup_clock(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    rill_options o;
-    f->dir = tmpdir_new();
-    rill_options_init(&o);
-    o.sync = RILL_SYNC_NONE;
-    o.clock = fake_clock;
-    ok(rill_open(&f->r, f->dir, &o));
-    *state = f;
-    return 0;
-}
-
 static void produce_at(rill *r, const char *topic, int n, int64_t ts,
                        size_t size)
 {
@@ -55,7 +35,7 @@ static void old_batches_leave_by_time(void **state)
     rill_topic_config_init(&c);
     c.retention_ms = 3600000; /* an hour */
     ok(rill_topic_create(f->r, "t", &c));
-    int64_t t0 = fake_now;
+    int64_t t0 = test_now_ms;
     produce_at(f->r, "t", 10, t0 - 7200000, 10); /* two hours old */
     produce_at(f->r, "t", 10, t0 - 1800000, 10); /* half an hour old */
     produce_at(f->r, "t", 10, 0, 10);            /* now */
@@ -87,7 +67,7 @@ static void old_batches_leave_by_time(void **state)
 
     /* An hour and a half later, everything but the newest has expired;
      * the last batch too: the partition is empty, its offsets go on. */
-    fake_now += 5400000;
+    test_now_ms += 5400000;
     ok(rill_maintain(f->r, NULL));
     watermarks(f->r, "t", &first, &next);
     assert_int_equal(first, 30);
@@ -238,7 +218,7 @@ static void compaction_keeps_the_latest_value_per_key(void **state)
     rill_topic_partition tp = {"kv", 0, UPDATES / 2 + 7};
     ok(rill_assign(mid, &tp, 1));
 
-    fake_now += 120000; /* the tombstones are old enough to go */
+    test_now_ms += 120000; /* the tombstones are old enough to go */
     rill_maintain_report rep;
     ok(rill_maintain(f->r, &rep));
     assert_true(rep.records_compacted > UPDATES - KEYS - 100);
@@ -467,7 +447,7 @@ static void readers_never_see_half_deleted_batches(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup_clock, fixture_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup_clock, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(old_batches_leave_by_time),
         T(partitions_stay_within_retention_bytes),

@@ -17,7 +17,7 @@
 
 /* ---- the injected clock and the handler ---- */
 
-static int64_t test_clock(void *opaque)
+static int64_t clock_at(void *opaque)
 {
     return *(volatile int64_t *)opaque;
 }
@@ -34,7 +34,7 @@ static int rfix_setup(void **state)
     rill_options o;
     rill_options_init(&o);
     o.sync = RILL_SYNC_NONE;
-    o.clock = test_clock;
+    o.clock = clock_at;
     o.clock_opaque = &f->now;
     f->now = 1700000000000;
     f->dir = tmpdir_new();
