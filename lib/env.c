@@ -503,6 +503,16 @@ static int env_configure(rill_env *e, const rill_options *o)
     return 0;
 }
 
+/* Creates (when writing) and opens the directory's LMDB files: data.mdb
+ * and lock.mdb are made first with O_EXCL and the exact mode (LMDB's own
+ * creation would apply the umask), their owner and mode checked, and the
+ * environment opened without MDB_WRITEMAP (a full disk must be an error,
+ * not SIGBUS) and with MDB_NOTLS (read transactions are pooled across
+ * threads). The data file's descriptor gets FD_CLOEXEC, and its device
+ * and inode key the registry of open handles. The map adopts the larger
+ * size another process left in the meta page, capped at map_size_max;
+ * stale reader slots of dead processes are cleared. On failure the
+ * caller's env_close releases what was made. */
 static int env_open_files(rill_env *e, const char *dir, const rill_options *o)
 {
     char data[PATH_MAX], lock[PATH_MAX];
@@ -564,6 +574,13 @@ static int env_open_files(rill_env *e, const char *dir, const rill_options *o)
     return 0;
 }
 
+/* Opens a directory's environment, in the order that lets each step
+ * rely on the last: validate the options, prepare the directory (mode,
+ * ownership, local file system, not someone else's non-empty directory),
+ * open the writer lock, configure and open LMDB, then the databases (in a
+ * read transaction unless something must be created or upgraded), then
+ * the interval flusher. Any failure closes what was opened: *e then
+ * holds nothing. */
 int env_open(rill_env *e, const char *dir, const rill_options *o)
 {
     memset(e, 0, sizeof *e);

@@ -413,6 +413,15 @@ int produce_append(rill *r, MDB_cursor *cur, const topic_meta *t,
     return 0;
 }
 
+/* The leader's transaction: one LMDB write transaction for every request
+ * it took. First each request is answered from the producer table
+ * (idempotent resends) or resolved (topic, partition, size); a request
+ * that fails there gets its own error and adds nothing. The rest become
+ * slots, sorted by topic, partition and queue order when they are not
+ * already, and each partition's run of slots is appended as batches,
+ * which fills every caller's positions. Idempotent requests then record
+ * their positions. env_write redoes the whole function after growing the
+ * map, so it depends only on the requests and the transaction. */
 static int group_txn_run(MDB_txn *txn, void *arg)
 {
     group_txn *g = arg;
@@ -554,6 +563,14 @@ static void gather(produce_queue *pq)
         ;
 }
 
+/* Queues the chain and waits until its last request is done. A caller
+ * that finds no leader becomes one: it takes the queue's head (up to
+ * GROUP_MAX_MESSAGES, never two requests of one idempotent producer),
+ * writes it in one transaction outside the queue's lock, marks each
+ * request done and wakes the waiters, then runs the retention the commit
+ * made due through the after_write hook, after releasing them. It leads
+ * again while its own requests are still queued, so no caller waits for
+ * a leader that never comes. */
 void produce_submit_chain(rill *r, produce_req *first, produce_req *last)
 {
     produce_queue *pq = r->pq;

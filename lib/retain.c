@@ -122,6 +122,15 @@ static bool head_goes(const topic_meta *t, const batch_header *h, size_t len,
     return *forced;
 }
 
+/* One bounded transaction of retention on a partition: from the physical
+ * head, removes each batch that is expired (by its newest timestamp) or
+ * beyond retention_bytes, stopping at the first that is neither, at the
+ * named groups' lowest committed offset (unless the hard cap forces it,
+ * when the records they lose are counted), and after
+ * RETAIN_BATCHES_PER_TXN (op->more then asks for another). The last batch
+ * always stays, as the next offset is derived from it: when it expires,
+ * the start offset moves past it instead. The new start offset is
+ * recorded whenever the head moved. */
 static int retain_txn(MDB_txn *txn, void *arg)
 {
     retain_op *op = arg;

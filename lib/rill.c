@@ -86,6 +86,10 @@ static void rill_destroy(rill *r)
     rill_free(r);
 }
 
+/* Makes a handle for a directory this process does not have open: the
+ * writer's queue, the environment, the wake-up mapping, the maintenance
+ * thread if asked for, and the end of a topic purge a crash interrupted.
+ * Runs with the registry lock held; on failure nothing is left. */
 static int rill_create(rill **out, const char *dir, const rill_options *o)
 {
     rill *r = calloc(1, sizeof *r);

@@ -343,6 +343,13 @@ static int do_acquire(rill_consumer *c, const plan *p, bool *missing)
     return rc;
 }
 
+/* Brings the consumer's assignment in line with its target in the
+ * group record, in the two steps that keep every partition to one owner:
+ * first revoke what left the target (callback, final commit, release in
+ * the record), then acquire what the target gained and nobody owns any
+ * more (then the callback). Cheap when nothing changed: only the record's
+ * generation is read. If the member is no longer in the record (removed
+ * while stopped), it reports its partitions lost and joins again. */
 static int sync_assignment(rill_consumer *c)
 {
     group_membership *m = c->member;
