@@ -255,7 +255,7 @@ int rill_bench_async(const produce_params *p, const char *dir,
     if (n != UINT64_MAX && (rc = rill_producer_flush(pr, 60000)))
         rc = rill_bench_fail("rill_producer_flush", rc);
     uint64_t t1 = now_ns();
-    rill_producer_destroy(pr);
+    rill_producer_close(pr);
     if (n == UINT64_MAX)
         rc = -1;
     if (!rc && (d.failed || d.ok != n)) {

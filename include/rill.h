@@ -11,10 +11,30 @@
  *   init          call before the handle is shared between threads
  *
  * Conventions (libgit2, LMDB): out-parameters come first, then the handle,
- * then inputs, then a callback and its opaque pointer. Functions that can
- * fail return 0 or a negative RILL_E* code, and set a detailed message for
- * the calling thread (rill_errmsg). A failed call changes nothing unless its
- * comment says otherwise. Destructors return void and accept NULL.
+ * then inputs, then a callback and its opaque pointer. Two kinds of
+ * out-parameter are written down as exceptions and come after the inputs
+ * they answer: optional per-message results (rill_produce's positions, one
+ * per message given) and the results of a read that also takes a timeout
+ * (rill_poll's records). Functions that can fail return 0 or a negative
+ * RILL_E* code, and set a detailed message for the calling thread
+ * (rill_errmsg). A failed call changes nothing unless its comment says
+ * otherwise. Objects end in one of two ways, and accept NULL there:
+ * *_destroy and *_free return void (nothing to report), *_close does final
+ * work that can fail (a last commit, a flush, leaving a group), returns its
+ * error, and frees the object whatever the outcome.
+ *
+ * The ABI: each options struct begins with struct_size, which its _init
+ * sets to the size the program was compiled with. The library reads only
+ * that many bytes and takes the defaults for fields added since, so a
+ * program built against an older rill.h of the same major version keeps
+ * working; a struct_size of 0 (not initialised) is RILL_EINVAL. Reports
+ * (describe, stats, verify, maintain) are allocated by the library and
+ * freed with their _free, so fields can be added to them. The small views
+ * handed out in arrays (rill_record, rill_header, rill_position,
+ * rill_topic_partition, rill_partition_info, rill_group_member_info,
+ * rill_group_partition_info) and rill_message are fixed within a major
+ * version: new facts come through new calls. The retry and dead-letter
+ * layer, built on this API alone, has its own header, rill_retry.h.
  *
  * Fork: a handle belongs to the process that opened it. After fork() the
  * child must open the directory itself; every call on an inherited handle
@@ -30,10 +50,10 @@
 extern "C" {
 #endif
 
-#define RILL_VERSION_MAJOR 0
-#define RILL_VERSION_MINOR 1
+#define RILL_VERSION_MAJOR 1
+#define RILL_VERSION_MINOR 0
 #define RILL_VERSION_PATCH 0
-#define RILL_VERSION_STRING "0.1.0"
+#define RILL_VERSION_STRING "1.0.0"
 
 /* The library's version, "MAJOR.MINOR.PATCH". Thread safety: safe. */
 const char *rill_version(void);
@@ -134,6 +154,7 @@ typedef void (*rill_log_cb)(void *opaque, int level, const char *message);
 typedef int64_t (*rill_clock_cb)(void *opaque);
 
 typedef struct rill_options {
+    size_t struct_size; /* set by rill_options_init: sizeof as compiled */
     int sync;                  /* enum rill_sync_mode; default ALWAYS */
     unsigned sync_interval_ms; /* for RILL_SYNC_INTERVAL; default 1000 */
     size_t map_size_initial;   /* 0 = 1 GiB (virtual; the file grows as used) */
@@ -245,6 +266,7 @@ enum rill_partitioner {
  * 1..RILL_PARTITIONS_MAX (0 is refused, as in Kafka): a retention of 0 is
  * "forever", not "nothing"; ask for 1 to keep as little as possible. */
 typedef struct rill_topic_config {
+    size_t struct_size; /* set by rill_topic_config_init */
     int32_t partitions;         /* default 1; 1..RILL_PARTITIONS_MAX */
     int64_t retention_ms;       /* -1 = keep forever (default) */
     int64_t retention_bytes;    /* per partition, -1 = unlimited (default) */
@@ -419,6 +441,7 @@ typedef void (*rill_delivery_cb)(void *opaque, int err, const rill_message *m,
                                  const rill_position *pos);
 
 typedef struct rill_producer_options {
+    size_t struct_size; /* set by rill_producer_options_init */
     unsigned linger_ms;        /* default 5; at most 60000 */
     size_t batch_max_bytes;    /* a batch is written when this is queued;
                                   default 1 MiB */
@@ -460,9 +483,13 @@ int rill_producer_flush(rill_producer *p, int timeout_ms);
 /* Messages sent and not yet delivered. Thread safety: safe. */
 size_t rill_producer_outstanding(rill_producer *p);
 
-/* Flushes (serving every callback), stops the writer and frees p. Accepts
- * NULL. rill_close destroys producers still open. Thread safety: handle. */
-void rill_producer_destroy(rill_producer *p);
+/* Flushes (serving every callback), stops the writer and frees p, and
+ * returns the flush's outcome: 0, or the error that kept it from writing
+ * everything (RILL_EIO or RILL_EFORKED: the handle is dead; each message's
+ * own error went to its callback). Called from p's own delivery callback
+ * it does nothing and returns RILL_ESTATE. Accepts NULL. rill_close
+ * closes producers still open. Thread safety: handle. */
+int rill_producer_close(rill_producer *p);
 
 /* The partition a keyed record would go to under the topic's partitioner
  * (murmur2 or crc32), as computed by rill_produce. *partition receives it.
@@ -609,19 +636,20 @@ typedef void (*rill_rebalance_cb)(void *opaque, rill_consumer *c, int kind,
                                   const rill_topic_partition *tps, size_t n);
 
 typedef struct rill_consumer_options {
+    size_t struct_size; /* set by rill_consumer_options_init */
     const char *group_id;  /* NULL: manual assignment only */
     const char *client_id; /* shown in group describe; NULL = "rill" */
     int auto_offset_reset; /* enum rill_offset_reset; default EARLIEST */
     int enable_auto_commit;           /* default 1, like Kafka */
     unsigned auto_commit_interval_ms; /* default 5000 */
     unsigned session_timeout_ms;      /* default 45000; see below */
-    unsigned max_poll_interval_ms;    /* default 300000: a live member
-                                         that does not call rill_poll for
-                                         this long leaves the group */
     int assignor;                     /* enum rill_assignor; default RANGE */
     unsigned max_poll_records;        /* default 500 */
     rill_rebalance_cb on_rebalance;
     void *opaque;
+    unsigned max_poll_interval_ms; /* default 300000: a live member that
+                                      does not call rill_poll for this long
+                                      leaves the group */
 } rill_consumer_options;
 
 /* Fills *o with the defaults above. Thread safety: safe. */

@@ -70,4 +70,13 @@ int64_t rill_realtime_ms(void);
 /* strdup that returns NULL on failure without touching errno's meaning. */
 char *rill_strdup(const char *s);
 
+/* Adopts a caller's options struct: *defaults (size bytes, filled by the
+ * type's _init, struct_size first) takes the given struct's first
+ * struct_size bytes, so an older program's struct gets the defaults of
+ * fields added since. RILL_EINVAL when struct_size is 0 (not initialised),
+ * RILL_EVERSION when it is larger than this library's. type names it in
+ * messages ("rill_options"). */
+int options_adopt(void *defaults, size_t size, const void *given,
+                  const char *type);
+
 #endif

@@ -25,6 +25,7 @@ RILL_API void rill_consumer_options_init(rill_consumer_options *o)
     if (!o)
         return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->auto_offset_reset = RILL_RESET_EARLIEST;
     o->enable_auto_commit = 1;
     o->auto_commit_interval_ms = 5000;
@@ -99,10 +100,10 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
     int rc = rill_enter(r);
     if (rc)
         return rc;
-    if (!o) {
-        rill_consumer_options_init(&d);
-        o = &d;
-    }
+    rill_consumer_options_init(&d);
+    if (o && (rc = options_adopt(&d, sizeof d, o, "rill_consumer_options")))
+        return rc;
+    o = &d;
     if ((rc = validate_consumer_options(o)))
         return rc;
     rill_consumer *c = calloc(1, sizeof *c);

@@ -87,6 +87,7 @@ RILL_API void rill_producer_options_init(rill_producer_options *o)
     if (!o)
         return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->linger_ms = 5;
     o->batch_max_bytes = 1024 * 1024;
     o->queue_max_messages = 100000;
@@ -197,7 +198,7 @@ RILL_API int rill_producer_send(rill_producer *p, const rill_message *m,
     pthread_mutex_lock(&p->lock);
     if (p->stop) {
         pthread_mutex_unlock(&p->lock);
-        return rill_err(RILL_ECLOSED, "the producer is being destroyed");
+        return rill_err(RILL_ECLOSED, "the producer is being closed");
     }
     if (p->outstanding >= p->o.queue_max_messages) {
         pthread_mutex_unlock(&p->lock);
@@ -469,8 +470,11 @@ RILL_API int rill_producer_new(rill_producer **out, rill *r,
     if (r->env.read_only)
         return rill_err(RILL_EPERM, "'%s' was opened read-only", r->env.path);
     rill_producer_options_init(&d);
-    if (!o)
-        o = &d;
+    rill_producer_options given = d;
+    if (o && (rc = options_adopt(&given, sizeof given, o,
+                                 "rill_producer_options")))
+        return rc;
+    o = &given;
     if (o->linger_ms > 60000)
         return rill_err(RILL_EINVAL, "linger_ms %u is over 60000",
                         o->linger_ms);
@@ -493,7 +497,7 @@ RILL_API int rill_producer_new(rill_producer **out, rill *r,
     pthread_cond_init(&p->delivered, &ca);
     pthread_condattr_destroy(&ca);
     if (pthread_create(&p->writer, NULL, writer_main, p) != 0) {
-        rill_producer_destroy(p);
+        rill_producer_close(p);
         return rill_err(RILL_ENOMEM, "cannot start the producer's writer "
                         "thread");
     }
@@ -506,16 +510,23 @@ RILL_API int rill_producer_new(rill_producer **out, rill *r,
     return 0;
 }
 
-RILL_API void rill_producer_destroy(rill_producer *p)
+/* Flushes, stops the writer and frees p. The flush's outcome is what it
+ * returns: 0, or the error that kept it from writing everything (a dead
+ * environment); each message's own error went to its callback. */
+RILL_API int rill_producer_close(rill_producer *p)
 {
-    if (!p || p->magic != PRODUCER_MAGIC || serving == p)
-        return;
+    int rc = 0;
+    if (!p || p->magic != PRODUCER_MAGIC)
+        return 0;
+    if (serving == p)
+        return rill_err(RILL_ESTATE, "cannot close a producer from its own "
+                        "delivery callback");
     rill *r = p->r;
     if (r->env.fork_gen != env_fork_generation())
-        return; /* a child's copy: its writer thread is the parent's */
+        return 0; /* a child's copy: its writer thread is the parent's */
     if (p->writer_started) {
-        if (env_check(&r->env) == 0)
-            rill_producer_flush(p, -1);
+        if ((rc = env_check(&r->env)) == 0)
+            rc = rill_producer_flush(p, -1);
         pthread_mutex_lock(&p->lock);
         p->stop = true;
         pthread_cond_signal(&p->wake_writer);
@@ -542,9 +553,10 @@ RILL_API void rill_producer_destroy(rill_producer *p)
     pthread_cond_destroy(&p->delivered);
     p->magic = 0;
     free(p);
+    return rc;
 }
 
-void producers_destroy_all(rill *r)
+void producers_close_all(rill *r)
 {
     for (;;) {
         pthread_mutex_lock(&r->clients_lock);
@@ -552,6 +564,6 @@ void producers_destroy_all(rill *r)
         pthread_mutex_unlock(&r->clients_lock);
         if (!p)
             break;
-        rill_producer_destroy(p);
+        rill_producer_close(p);
     }
 }

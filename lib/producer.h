@@ -7,7 +7,7 @@
 
 #include "handle.h"
 
-/* Destroys (flushing) every producer still open on r, at rill_close. */
-void producers_destroy_all(rill *r);
+/* Closes (flushing) every producer still open on r, at rill_close. */
+void producers_close_all(rill *r);
 
 #endif

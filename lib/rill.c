@@ -38,6 +38,7 @@ RILL_API void rill_options_init(rill_options *o)
     if (!o)
         return;
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     o->sync = RILL_SYNC_ALWAYS;
     o->sync_interval_ms = 1000;
     o->file_mode = 0600;
@@ -78,7 +79,7 @@ static void rill_free(rill *r)
 static void rill_destroy(rill *r)
 {
     maintain_stop(r);
-    producers_destroy_all(r);
+    producers_close_all(r);
     consumers_free_all(r);
     notify_close(&r->nt);
     env_close(&r->env);
@@ -125,14 +126,14 @@ RILL_API int rill_open(rill **out, const char *dir, const rill_options *o)
     *out = NULL;
     if (!dir || !*dir)
         return rill_err(RILL_EINVAL, "directory is NULL or empty");
-    if (!o) {
-        rill_options_init(&d);
-        o = &d;
-    }
+    rill_options_init(&d);
+    int rc = o ? options_adopt(&d, sizeof d, o, "rill_options") : 0;
+    if (rc)
+        return rc;
+    o = &d;
     pthread_mutex_lock(&registry_lock);
     registry_sync_fork();
     rill *r = registry_find(dir);
-    int rc = 0;
     if (r) {
         if (r->env.read_only != (o->read_only != 0) ||
             r->env.sync_mode != o->sync)

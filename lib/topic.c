@@ -33,6 +33,7 @@ RILL_API void rill_topic_config_init(rill_topic_config *c)
     if (!c)
         return;
     memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
     c->partitions = 1;
     c->retention_ms = -1;
     c->retention_bytes = -1;
@@ -96,13 +97,16 @@ static int validate_retain_groups(const rill_topic_config *r)
 
 int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
 {
-    rill_topic_config d;
+    rill_topic_config d, r;
     rill_topic_config_init(&d);
     if (!c) {
         *out = d;
         return 0;
     }
-    rill_topic_config r = *c;
+    r = d;
+    int rc = options_adopt(&r, sizeof r, c, "rill_topic_config");
+    if (rc)
+        return rc;
     if (r.retention_ms == 0)
         r.retention_ms = d.retention_ms;
     if (r.retention_bytes == 0)
@@ -146,7 +150,7 @@ int topic_config_resolve(rill_topic_config *out, const rill_topic_config *c)
     if (r.delete_retention_ms < 0)
         return rill_err(RILL_EINVAL, "delete_retention_ms %lld is negative",
                         (long long)r.delete_retention_ms);
-    int rc = validate_retain_groups(&r);
+    rc = validate_retain_groups(&r);
     if (rc)
         return rc;
     *out = r;

@@ -159,7 +159,7 @@ static int use_async_producer(rill *r, acks *a)
     }
     if (!rc)
         rc = rill_producer_flush(p, 10000);
-    rill_producer_destroy(p);
+    rill_producer_close(p);
     return rc;
 }
 

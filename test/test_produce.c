@@ -300,7 +300,7 @@ static void null_and_empty_header_values_stay_apart(void **state)
     ok(rill_producer_send(p, &m, on_delivered, &delivered));
     ok(rill_producer_flush(p, -1));
     assert_int_equal(delivered, 1);
-    rill_producer_destroy(p);
+    rill_producer_close(p);
 
     rill_consumer *c;
     ok(rill_consumer_new(&c, f->r, NULL));

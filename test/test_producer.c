@@ -67,7 +67,7 @@ static void every_message_delivered_once_in_order(void **state)
     assert_int_equal(t.order_errors, 0);
     for (int i = 0; i < N; i++)
         assert_int_equal(t.seen[i], 1);
-    rill_producer_destroy(p);
+    rill_producer_close(p);
     /* In the log, each partition in send order. */
     for (int part = 0; part < 4; part++) {
         int64_t first, next;
@@ -93,7 +93,7 @@ static void destroy_loses_nothing(void **state)
         rill_message m = msg_for(&ids[i], 0);
         ok(rill_producer_send(p, &m, on_delivery, &t));
     }
-    rill_producer_destroy(p); /* flushes: every callback served */
+    rill_producer_close(p); /* flushes: every callback served */
     assert_int_equal(t.delivered, 1000);
     int64_t first, next;
     ok(rill_watermarks(&first, &next, f->r, "t", 0));
@@ -129,7 +129,7 @@ static void full_queue_is_reported_not_dropped(void **state)
     assert_int_equal(t.delivered, 100);
     rill_message m = msg_for(&ids[100], 0);
     ok(rill_producer_send(p, &m, on_delivery, &t)); /* room again */
-    rill_producer_destroy(p);
+    rill_producer_close(p);
     assert_int_equal(t.delivered, 101);
     free(t.seen);
 }
@@ -155,7 +155,7 @@ static void errors_are_per_message(void **state)
     ok(rill_producer_flush(p, 5000));
     assert_int_equal(t.failed, 3);
     assert_int_equal(t.delivered, 7);
-    rill_producer_destroy(p);
+    rill_producer_close(p);
     free(t.seen);
 }
 
@@ -212,7 +212,7 @@ static void many_threads_send_through_one_producer(void **state)
         pthread_join(th[i], NULL);
     ok(rill_producer_flush(p, -1));
     assert_int_equal(errors, 0);
-    rill_producer_destroy(p);
+    rill_producer_close(p);
     int64_t total = 0;
     for (int part = 0; part < 3; part++) {
         int64_t first, next;

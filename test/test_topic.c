@@ -54,8 +54,13 @@ static void topic_config_is_validated(void **state)
     rill_topic_config_init(&c);
     c.partitioner = 9;
     fails(RILL_EINVAL, rill_topic_create(f->r, "t", &c));
+    /* A struct not from rill_topic_config_init is refused. */
+    memset(&c, 0, sizeof c);
+    fails(RILL_EINVAL, rill_topic_create(f->r, "t", &c));
+    assert_non_null(strstr(rill_errmsg(), "rill_topic_config_init"));
     /* Zero partitions is refused, not taken for one, as in Kafka. */
     memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
     fails(RILL_EINVAL, rill_topic_create(f->r, "t", &c));
     assert_non_null(strstr(rill_errmsg(), "partitions 0"));
     /* Every other zeroed field means its default. */
