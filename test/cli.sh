@@ -54,6 +54,25 @@ has() {
     grep -q -e "$2" "$1" || { fail "$(basename "$1") lacks '$2'"; sed 's/^/    /' "$1" | head -10 >&2; }
 }
 
+await() { # CONDITION-COMMAND...: true within ~20 s
+    tries=0
+    while ! "$@"; do
+        tries=$((tries + 1))
+        [ $tries -ge 200 ] && return 1
+        sleep 0.1
+    done
+}
+
+# sorted_same NAME EXPECTED-TEXT: $T/out, sorted, must be exactly the text.
+sorted_same() {
+    sort "$T/out" >"$T/sorted" && mv "$T/sorted" "$T/out"
+    same "$@"
+}
+
+lines_in() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE has N lines or more
+
+ms_now() { date +%s%3N; }
+
 json_ok() {
     python3 -c 'import json,sys; json.load(sys.stdin)' <"$T/out" ||
         fail "$1: not valid JSON"
@@ -77,7 +96,7 @@ usage "bad number '-3' for --max" -d "$D" consume x --max -3
 usage "unknown option '--bogus'" -d "$D" consume x --bogus
 usage "option '--max' needs a value" -d "$D" consume x --max
 usage "unknown placeholder '%q'" -d "$D" consume x --format '%q'
-usage "does not apply" -d "$D" consume x --json
+usage "does not apply" -d "$D" consume x --execute
 usage "give one of --to-earliest" -d "$D" groups reset-offsets g
 usage "--partitions N is required" -d "$D" topics create x
 usage "no directory" topics list
@@ -132,7 +151,7 @@ RILL_DIR="$T/elsewhere" "$RILL" -d "$D" topics list >/dev/null 2>&1 ||
 
 # ---- produce keyed lines with headers, consume them with each format ----
 
-Q="--timeout-ms 300" # the idle stop, shorter than the default 1000 ms
+Q="--timeout-ms 300" # stop after 300 ms without records (the default waits)
 
 start=$(date +%s)000
 printf 'alice:hello world\nbob:tab\there\ncarol:\ndave:x:y\n' >"$T/lines"
@@ -140,7 +159,7 @@ run 0 produce events --key-separator : --header src=cli --header trace=42 -v <"$
 same "produce -v" "partition 0 offset 0\npartition 0 offset 1\npartition 0 offset 2\npartition 0 offset 3\n"
 end=$(($(date +%s) + 1))000
 
-run 0 consume events --from-beginning
+run 0 consume events --from-beginning -e
 same "default format" 'hello world\ntab\there\n\nx:y\n'
 run 0 consume events $Q --from-beginning --format '%k=%v\n'
 same "%k=%v" 'alice=hello world\nbob=tab\there\ncarol=\ndave=x:y\n'
@@ -184,6 +203,86 @@ has "$T/err" "line 2 has no key separator"
 run 0 consume events $Q --offset 6 --format '%k %v\n'
 same "lines before a bad one" 'k first\n'
 
+# ---- consume: waiting like Kafka's console consumer, -e, --json ----
+
+usage "--json prints every field" consume x --json --format '%v'
+usage "cannot be combined with --base64" consume x --json --base64
+usage "--follow and --exit-at-end exclude" consume x -f -e
+usage "--max and --max-messages are one option" consume x --max 1 --max-messages 2
+run 0 topics create js --partitions 2
+printf 'h\303\251 \342\234\223\n\000\177"\\' >"$T/utf8"
+printf '\000\377\376binary' >"$T/bin"
+run 0 produce js --partition 0 --file "$T/utf8" --key "$(printf 'k\303\251')"
+run 0 produce js --partition 0 --file "$T/bin" --header "b=$(printf '\377')" --header t=x
+run 0 produce js --partition 1 <<EOF
+plain
+EOF
+
+run 0 consume js --from-beginning -e --format '%p %o\n'
+sorted_same "-e reads every partition to its end" '0 0\n0 1\n1 0\n'
+run 0 consume js --from-beginning --exit-at-end --partition 1 --format '%o %v\n'
+same "--exit-at-end with --partition" '0 plain\n'
+run 0 consume js --offset latest -e
+same "-e from the end" ''
+run 0 consume js --from-beginning --max-messages 1 --partition 0 --format '%o\n'
+same "--max-messages" '0\n'
+
+# --json: one object per line; text where the bytes are UTF-8 (NUL and
+# DEL included), base64 where they are not, null for no key.
+run 0 consume js --partition 0 --from-beginning -e --json
+python3 - "$T/out" "$T/utf8" "$T/bin" <<'PY' || fail "consume --json: not the records byte for byte"
+import base64, json, sys
+lines = open(sys.argv[1], "rb").read().decode("utf-8").split("\n")
+utf8, binary = (open(p, "rb").read() for p in sys.argv[2:4])
+assert len(lines) == 3 and lines[2] == "", lines
+a, b = (json.loads(line) for line in lines[:2])
+assert (a["topic"], a["partition"], a["offset"]) == ("js", 0, 0), a
+assert isinstance(a["timestamp"], int) and a["timestamp"] > 0, a
+assert a["key"] == "k\u00e9" and a["value"].encode("utf-8") == utf8, a
+assert "value_base64" not in a and a["headers"] == [], a
+assert b["offset"] == 1 and b["key"] is None and "value" not in b, b
+assert base64.b64decode(b["value_base64"]) == binary, b
+assert b["headers"] == [{"key": "b", "value_base64": "/w=="},
+                        {"key": "t", "value": "x"}], b
+PY
+sed 's/"timestamp":[0-9]*,/"timestamp":T,/' "$T/out" | tail -n 1 >"$T/out2"
+mv "$T/out2" "$T/out"
+same "--json of a binary record" '{"topic":"js","partition":0,"offset":1,"timestamp":T,"key":null,"value_base64":"AP/+YmluYXJ5","headers":[{"key":"b","value_base64":"/w=="},{"key":"t","value":"x"}]}\n'
+
+# By default consume waits for new records. One consumer reads partition
+# 1 and waits; a second, stopping after 1.5 s without records (longer
+# than the old default of stopping after 1 s), shows --timeout-ms and
+# keeps the first idle that long; then another process produces, and the
+# first prints the record.
+"$RILL" consume js --partition 1 --from-beginning --format '%o %v\n' >"$T/w" 2>"$T/w.err" &
+pw=$!
+pids=$pw
+await lines_in "$T/w" 1 || fail "the waiting consumer never printed the first record"
+t0=$(ms_now)
+run 0 consume js --partition 1 --offset latest --timeout-ms 1500
+took=$(($(ms_now) - t0))
+same "--timeout-ms without records" ''
+[ $took -ge 1500 ] && [ $took -lt 15000 ] || fail "--timeout-ms 1500 took $took ms"
+kill -0 $pw 2>/dev/null || fail "consume stopped at the end instead of waiting: $(cat "$T/w.err")"
+run 0 produce js --partition 1 <<EOF
+late
+EOF
+await lines_in "$T/w" 2 || fail "the waiting consumer never printed the record produced after it started"
+kill -0 $pw 2>/dev/null || fail "consume stopped after the new record instead of waiting"
+kill -TERM $pw
+wait $pw || fail "a waiting consumer exited $? on SIGTERM: $(cat "$T/w.err")"
+pids=""
+printf '0 plain\n1 late\n' | cmp -s "$T/w" - || fail "the waiting consumer printed: $(cat "$T/w")"
+
+# -e as a group member: every partition it was assigned, then its commit.
+run 0 consume js --group jsg --from-beginning -e --format '%p %o\n'
+sorted_same "-e in a group" '0 0\n0 1\n1 0\n1 1\n'
+run 0 groups describe jsg --json
+python3 -c 'import json,sys; g = json.load(sys.stdin); sys.exit(sum(p["lag"] for p in g["partitions"]))' <"$T/out" ||
+    fail "group jsg has lag after consume -e"
+run 0 groups delete jsg
+run 0 topics delete js
+
 # ---- a group consumed by two processes at once ----
 
 i=1
@@ -196,14 +295,6 @@ run 0 produce orders --key-separator : <"$T/many"
 lag() { # the group's total lag, from the describe table
     "$RILL" groups describe "$1" 2>/dev/null |
         awk -v g="$1" '$1 == g && $2 != "" { n += $6 } END { print n + 0 }'
-}
-await() { # CONDITION-COMMAND...: true within ~20 s
-    tries=0
-    while ! "$@"; do
-        tries=$((tries + 1))
-        [ $tries -ge 200 ] && return 1
-        sleep 0.1
-    done
 }
 lag_is() { [ "$(lag "$1")" = "$2" ]; }
 alive() { "$RILL" groups describe "$1" --json 2>/dev/null | grep -q '"alive":true'; }
@@ -325,7 +416,7 @@ run 1 -d "$T/bad" verify
 has "$T/out" "^events/0 7: "
 has "$T/out" "1 problem$"
 run 0 -d "$T/bad" verify orders
-run 1 -d "$T/bad" consume events --offset 6 --format '%o\n'
+run 1 -d "$T/bad" consume events --offset 6 -e --format '%o\n'
 same "a consumer stops before the bad batch" '6\n'
 
 run 0 topics delete orders

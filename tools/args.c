@@ -23,7 +23,7 @@
 #define CFG (BIT(CLI_TOPICS_CREATE) | BIT(CLI_TOPICS_ALTER))
 #define JSON                                                                   \
     (BIT(CLI_TOPICS_LIST) | BIT(CLI_TOPICS_DESCRIBE) | BIT(CLI_STATS) |        \
-     BIT(CLI_GROUPS_LIST) | BIT(CLI_GROUPS_DESCRIBE))
+     BIT(CLI_GROUPS_LIST) | BIT(CLI_GROUPS_DESCRIBE) | BIT(CLI_CONSUME))
 #define PROD BIT(CLI_PRODUCE)
 #define CONS BIT(CLI_CONSUME)
 #define RESET BIT(CLI_GROUPS_RESET)
@@ -62,7 +62,9 @@
     X(O_GROUP, "group", 'g', 1, CONS)                                          \
     X(O_CLIENT_ID, "client-id", 0, 1, CONS)                                    \
     X(O_MAX, "max", 'n', 1, CONS | BIT(CLI_DLT_REDRIVE))                       \
+    X(O_MAX_MESSAGES, "max-messages", 0, 1, CONS)                              \
     X(O_FOLLOW, "follow", 'f', 0, CONS)                                        \
+    X(O_EXIT_AT_END, "exit-at-end", 'e', 0, CONS)                              \
     X(O_TIMEOUT, "timeout-ms", 0, 1, CONS)                                     \
     X(O_FORMAT, "format", 0, 1, CONS)                                          \
     X(O_ESCAPE, "escape", 0, 0, CONS)                                          \
@@ -300,6 +302,10 @@ static int resolve(const char *const *ops, size_t nops, size_t *used,
     return family;
 }
 
+/* consume's defaults, told apart from the same text given. */
+static const char default_format[] = "%v\\n";
+static const char default_null[] = "";
+
 static void defaults(cli_cmd *out)
 {
     memset(out, 0, sizeof *out);
@@ -309,8 +315,8 @@ static void defaults(cli_cmd *out)
     out->sync = CLI_SYNC_DEFAULT;
     out->max = -1;
     out->timeout_ms = -1;
-    out->format = "%v\\n";
-    out->null_text = "";
+    out->format = default_format;
+    out->null_text = default_null;
     out->reset_to = -1;
     out->compact = 1;
 }
@@ -478,6 +484,10 @@ static int apply_consume_opt(cli_cmd *c, const opt_use *u, char *err,
                       "a number >= 0, earliest or latest)", u->value);
         break;
     case O_MAX:
+    case O_MAX_MESSAGES: /* Kafka's console consumer's name for --max */
+        if (c->max >= 0)
+            return fail(err, errlen, "--max and --max-messages are one "
+                        "option; give it once");
         rc = number(u, 0, INT64_MAX, &c->max, err, errlen);
         break;
     case O_TIMEOUT:
@@ -540,6 +550,7 @@ static const struct field_opt {
     {O_VERBOSE, offsetof(cli_cmd, verbose), 0, 0},
     {O_FROM_BEGINNING, offsetof(cli_cmd, from_beginning), 0, 0},
     {O_FOLLOW, offsetof(cli_cmd, follow), 0, 0},
+    {O_EXIT_AT_END, offsetof(cli_cmd, exit_at_end), 0, 0},
     {O_EXECUTE, offsetof(cli_cmd, execute), 0, 0},
     {O_DIR, offsetof(cli_cmd, dir), 1, 1},
     {O_KEY_SEP, offsetof(cli_cmd, key_sep), 1, 1},
@@ -650,6 +661,17 @@ static int check_command(const cli_cmd *c, char *err, size_t errlen)
         if (c->from_beginning && c->has_offset)
             return fail(err, errlen, "%s: --from-beginning cannot be "
                         "combined with --offset", name);
+        if (c->follow && c->exit_at_end)
+            return fail(err, errlen, "%s: --follow and --exit-at-end "
+                        "exclude each other", name);
+        if (c->json && (c->format != default_format || c->encoding ||
+                        c->null_text != default_null))
+            return fail(err, errlen, "%s: --json prints every field as "
+                        "JSON; it cannot be combined with --%s", name,
+                        c->format != default_format ? "format"
+                        : c->encoding == CLI_ENC_ESCAPE ? "escape"
+                        : c->encoding == CLI_ENC_BASE64 ? "base64"
+                                                        : "null");
     }
     if (c->command == CLI_GROUPS_RESET && c->reset_to < 0)
         return fail(err, errlen, "%s: give one of --to-earliest, --to-latest, "

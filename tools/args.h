@@ -98,13 +98,16 @@ typedef struct cli_cmd {
     int sync;          /* enum rill_sync_mode, or CLI_SYNC_DEFAULT */
     int verbose;
 
-    /* consume */
-    int from_beginning, follow;
+    /* consume (json also: one JSON object per record) */
+    int from_beginning;
+    int follow;      /* wait for records: the default, kept for scripts */
+    int exit_at_end; /* stop once every partition was read to its end */
     int has_offset;
     int64_t offset; /* >= 0, CLI_OFFSET_BEGINNING or CLI_OFFSET_END */
     const char *group, *client_id;
-    int64_t max;    /* consume, dlt redrive; -1: unlimited */
-    int timeout_ms; /* -1: not given */
+    int64_t max;    /* consume (--max, --max-messages), dlt redrive;
+                       -1: unlimited */
+    int timeout_ms; /* stop after this long without records; -1: never */
     const char *format; /* validated; "%v\n" when not given */
     int encoding;       /* enum cli_encoding */
     const char *null_text; /* printed for a missing key or value */
