@@ -131,7 +131,7 @@ run 0 topics alter orders --retention-ms 3600000
 run 0 topics describe orders
 has "$T/out" "Partitions: 3 "
 has "$T/out" "retention.ms=3600000 "
-has "$T/out" "compression=zstd"
+has "$T/out" "compression.type=zstd"
 run 0 topics describe --json
 json_ok "topics describe --json"
 run 0 topics create kept --partitions 2 --cleanup compact \
@@ -146,6 +146,49 @@ has "$T/err" "expected -1 for no limit"
 run 0 topics delete kept
 run 1 topics delete kept
 run 0 topics delete kept --if-exists
+# Settings by Kafka's config names, as kafka-configs.sh --alter takes them;
+# describe prints the same names.
+run 0 topics create cfg --partitions 1 --config retention.ms=60000
+run 0 topics alter cfg --config retention.bytes=10000000 \
+    --config cleanup.policy=compact,delete --config max.message.bytes=2048 \
+    --config compression.type=zstd --config compression.level=5 \
+    --config delete.retention.ms=1000 --partitions 2
+same "alter --config" "altered topic cfg\n"
+run 0 topics describe cfg
+has "$T/out" "^Topic: cfg  Partitions: 2 "
+has "$T/out" "^Config: retention.ms=60000 retention.bytes=10000000 cleanup.policy=compact,delete delete.retention.ms=1000 compression.type=zstd compression.level=5 max.message.bytes=2048 partitioner=murmur2$"
+run 0 topics describe cfg --json
+python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]["configs"]
+want = {"retention.ms": "60000", "retention.bytes": "10000000",
+        "cleanup.policy": "compact,delete", "delete.retention.ms": "1000",
+        "max.message.bytes": "2048", "compression.type": "zstd",
+        "compression.level": "5", "partitioner": "murmur2",
+        "retain.groups": "", "retain.groups.max.bytes": "0"}
+if c != want:
+    sys.exit("configs: %r" % c)' <"$T/out" || fail "topics describe --json: configs differ"
+run 0 topics alter cfg --config cleanup.policy=delete --config retention.ms=-1
+run 0 topics describe cfg
+has "$T/out" "^Config: retention.ms=-1 retention.bytes=10000000 cleanup.policy=delete compression.type=zstd"
+usage "unknown config 'segment.bytes'" topics alter cfg --config segment.bytes=1
+usage "bad value 'gzip' for compression.type (expected zstd or none)" topics alter cfg --config compression.type=gzip
+usage "bad value 'tidy' for cleanup.policy" topics alter cfg --config cleanup.policy=tidy
+usage "bad number '1x' for max.message.bytes" topics alter cfg --config max.message.bytes=1x
+usage "bad value '0' for retention.ms (expected -1 for no limit" topics alter cfg --config retention.ms=0
+usage "bad --config 'retention.ms'" topics alter cfg --config retention.ms
+usage "retention.ms: that setting was given already" topics alter cfg --retention-ms 5 --config retention.ms=6
+run 1 topics alter cfg --partitions 1 --config retention.ms=5
+has "$T/err" "cannot shrink"
+run 0 topics describe cfg
+has "$T/out" "^Topic: cfg  Partitions: 2 "
+has "$T/out" "^Config: retention.ms=-1 "
+# Without a topic, describe shows every topic.
+run 0 topics describe
+has "$T/out" "^Topic: cfg "
+has "$T/out" "^Topic: events "
+has "$T/out" "^Topic: orders "
+run 0 topics delete cfg
 RILL_DIR="$T/elsewhere" "$RILL" -d "$D" topics list >/dev/null 2>&1 ||
     fail "-d did not win over RILL_DIR"
 

@@ -47,6 +47,7 @@
     X(O_DELETE_RETENTION_MS, "delete-retention-ms", 0, 1, CFG)                 \
     X(O_RETAIN_GROUPS, "retain-groups", 0, 1, CFG)                             \
     X(O_RETAIN_GROUPS_MAX_BYTES, "retain-groups-max-bytes", 0, 1, CFG)         \
+    X(O_CONFIG, "config", 0, 1, CFG)                                           \
     X(O_IF_EXISTS, "if-exists", 0, 0,                                          \
       BIT(CLI_TOPICS_ALTER) | BIT(CLI_TOPICS_DELETE))                          \
     X(O_IF_NOT_EXISTS, "if-not-exists", 0, 0, BIT(CLI_TOPICS_CREATE))          \
@@ -89,6 +90,7 @@ enum opt_id {
 typedef struct opt_spec {
     int id;
     const char *name; /* long name, without "--" */
+    const char *flag; /* with it, for messages */
     char short_name;  /* 0: none */
     int has_arg;
     unsigned cmds; /* BIT() of the commands that accept it */
@@ -96,7 +98,7 @@ typedef struct opt_spec {
 
 static const opt_spec opts[] = {
 #define OPT_SPEC_(id, name, short_name, has_arg, cmds)                         \
-    {id, name, short_name, has_arg, cmds},
+    {id, name, "--" name, short_name, has_arg, cmds},
     OPTIONS(OPT_SPEC_)
 #undef OPT_SPEC_
 };
@@ -130,10 +132,13 @@ static const cmd_spec cmds[] = {
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
-/* One use of an option, as scanned. */
+/* One use of an option, as scanned, or of a topic setting given with
+ * --config KEY=VALUE (then spec is the setting's own option). */
 typedef struct opt_use {
     const opt_spec *spec;
     const char *value; /* NULL when it takes none */
+    const char *label; /* what messages call it: "--retention-ms" or
+                          "retention.ms" */
 } opt_use;
 
 typedef struct scan_state {
@@ -236,7 +241,7 @@ static int scan_option(scan_state *s, int argc, char **argv, int *i)
         s->help = 1;
     if (s->nuses == CLI_ARGS_MAX)
         return scan_error(s, "too many options%s", "");
-    s->uses[s->nuses++] = (opt_use){o, value};
+    s->uses[s->nuses++] = (opt_use){o, value, o->flag};
     return 0;
 }
 
@@ -349,11 +354,11 @@ static int number(const opt_use *u, int64_t min, int64_t max, int64_t *out,
     if (!parse_i64(u->value, out) && *out >= min && *out <= max)
         return 0;
     if (max == INT64_MAX)
-        return fail(err, errlen, "bad number '%.40s' for --%s (expected "
-                    "an integer >= %lld)", u->value, u->spec->name,
+        return fail(err, errlen, "bad number '%.40s' for %s (expected "
+                    "an integer >= %lld)", u->value, u->label,
                     (long long)min);
-    return fail(err, errlen, "bad number '%.40s' for --%s (expected "
-                "%lld..%lld)", u->value, u->spec->name, (long long)min,
+    return fail(err, errlen, "bad number '%.40s' for %s (expected "
+                "%lld..%lld)", u->value, u->label, (long long)min,
                 (long long)max);
 }
 
@@ -366,8 +371,8 @@ static int choice(const opt_use *u, const char *const *words, int *out,
             *out = i;
             return 0;
         }
-    return fail(err, errlen, "bad value '%.40s' for --%s (expected %s)",
-                u->value, u->spec->name, expected);
+    return fail(err, errlen, "bad value '%.40s' for %s (expected %s)",
+                u->value, u->label, expected);
 }
 
 /* A retention limit: -1 for none, else positive. A zero is refused: the
@@ -376,8 +381,8 @@ static int limit(const opt_use *u, int64_t *out, char *err, size_t errlen)
 {
     if (!parse_i64(u->value, out) && (*out == -1 || *out > 0))
         return 0;
-    return fail(err, errlen, "bad value '%.40s' for --%s (expected -1 for "
-                "no limit, or a number >= 1)", u->value, u->spec->name);
+    return fail(err, errlen, "bad value '%.40s' for %s (expected -1 for "
+                "no limit, or a number >= 1)", u->value, u->label);
 }
 
 /* The topic settings; their CLI_SET_* bits follow the options' order. */
@@ -395,7 +400,11 @@ static int apply_topic_opt(cli_cmd *c, const opt_use *u, char *err,
     cli_topic_opts *t = &c->cfg;
     int64_t v = 0;
     int rc = 0, i = 0;
-    t->set |= 1u << (u->spec->id - O_PARTITIONS);
+    unsigned bit = 1u << (u->spec->id - O_PARTITIONS);
+    if (t->set & bit) /* an option and --config for one setting */
+        return fail(err, errlen, "%s: that setting was given already",
+                    u->label);
+    t->set |= bit;
     switch (u->spec->id) {
     case O_PARTITIONS:
         rc = number(u, 1, RILL_PARTITIONS_MAX, &v, err, errlen);
@@ -434,6 +443,49 @@ static int apply_topic_opt(cli_cmd *c, const opt_use *u, char *err,
                       errlen);
     }
     return rc;
+}
+
+/* The topic settings --config takes, by Kafka's names where Kafka has
+ * the setting (kafka-configs.sh, kafka-topics.sh --config) and in the
+ * same style for rill's own; topics describe prints the same names. */
+static const struct config_key {
+    const char *name;
+    int opt;
+} config_keys[] = {
+    {"retention.ms", O_RETENTION_MS},
+    {"retention.bytes", O_RETENTION_BYTES},
+    {"cleanup.policy", O_CLEANUP},
+    {"delete.retention.ms", O_DELETE_RETENTION_MS},
+    {"max.message.bytes", O_MAX_RECORD_BYTES},
+    {"compression.type", O_COMPRESSION},
+    {"compression.level", O_COMPRESSION_LEVEL},
+    {"partitioner", O_PARTITIONER},
+    {"retain.groups", O_RETAIN_GROUPS},
+    {"retain.groups.max.bytes", O_RETAIN_GROUPS_MAX_BYTES},
+};
+
+/* --config KEY=VALUE: the setting's own option, named by its key. */
+static int apply_config(cli_cmd *c, const opt_use *u, char *err,
+                        size_t errlen)
+{
+    const char *eq = strchr(u->value, '=');
+    size_t len = eq ? (size_t)(eq - u->value) : 0;
+    if (!eq || !len)
+        return fail(err, errlen, "bad --config '%.40s' (expected KEY=VALUE, "
+                    "such as retention.ms=86400000)", u->value);
+    for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+        const struct config_key *k = &config_keys[i];
+        if (strlen(k->name) != len || memcmp(k->name, u->value, len))
+            continue;
+        opt_use set = {&opts[k->opt], eq + 1, k->name};
+        return apply_topic_opt(c, &set, err, errlen);
+    }
+    return fail(err, errlen, "unknown config '%.*s' (known: "
+                "retention.ms, retention.bytes, cleanup.policy, "
+                "delete.retention.ms, max.message.bytes, compression.type, "
+                "compression.level, partitioner, retain.groups, "
+                "retain.groups.max.bytes)", (int)(len > 40 ? 40 : len),
+                u->value);
 }
 
 static int apply_header(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
@@ -596,6 +648,8 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         return 0;
     case O_HEADER:
         return apply_header(c, u, err, errlen);
+    case O_CONFIG:
+        return apply_config(c, u, err, errlen);
     case O_SYNC:
         return choice(u, syncs, &c->sync, "always, interval or none", err,
                       errlen);
@@ -612,7 +666,7 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         c->partition = (int32_t)v;
         return 0;
     }
-    if (id <= O_RETAIN_GROUPS_MAX_BYTES)
+    if (id >= O_PARTITIONS && id <= O_RETAIN_GROUPS_MAX_BYTES)
         return apply_topic_opt(c, u, err, errlen);
     if (id <= O_NULL)
         return apply_consume_opt(c, u, err, errlen);
@@ -620,7 +674,7 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
 }
 
 /* Applies every option use, refusing those the command does not take
- * and repeats (but --header, which adds one each time). */
+ * and repeats (but --header and --config, which add one each time). */
 static int apply_all(cli_cmd *c, const scan_state *s, char *err,
                      size_t errlen)
 {
@@ -631,7 +685,8 @@ static int apply_all(cli_cmd *c, const scan_state *s, char *err,
             return fail(err, errlen, "option '--%s' does not apply to "
                         "'rill %s'", o->name, cli_command_name(c->command));
         unsigned bit = 1u << (o->id % 32);
-        if ((seen[o->id / 32] & bit) && o->id != O_HEADER)
+        if ((seen[o->id / 32] & bit) && o->id != O_HEADER &&
+            o->id != O_CONFIG)
             return fail(err, errlen, "option '--%s' given twice", o->name);
         seen[o->id / 32] |= bit;
         int rc = apply(c, &s->uses[i], err, errlen);
@@ -648,8 +703,9 @@ static int check_command(const cli_cmd *c, char *err, size_t errlen)
     if (c->command == CLI_TOPICS_CREATE && !(c->cfg.set & CLI_SET_PARTITIONS))
         return fail(err, errlen, "%s: --partitions N is required", name);
     if (c->command == CLI_TOPICS_ALTER && !c->cfg.set)
-        return fail(err, errlen, "%s: nothing to change (give --partitions, "
-                    "--retention-ms, --compression, ...)", name);
+        return fail(err, errlen, "%s: nothing to change (give --config "
+                    "KEY=VALUE, --partitions N, --retention-ms MS, ...)",
+                    name);
     if (c->command == CLI_PRODUCE && c->key_sep && (c->file || c->key))
         return fail(err, errlen, "%s: --key-separator cannot be combined "
                     "with --%s", name, c->file ? "file" : "key");

@@ -82,6 +82,13 @@ static const char topics_text[] =
     "Run 'rill topics COMMAND --help' for details.\n";
 
 #define TOPIC_SETTINGS                                                         \
+    "    --config KEY=VALUE      a setting by name; repeatable. Kafka's:\n"   \
+    "                            retention.ms, retention.bytes,\n"           \
+    "                            cleanup.policy, delete.retention.ms,\n"     \
+    "                            max.message.bytes, compression.type;\n"     \
+    "                            rill's: compression.level, partitioner,\n"  \
+    "                            retain.groups, retain.groups.max.bytes.\n"  \
+    "                            The options below set the same.\n"          \
     "    --partitions N          partitions (1..65536); alter may only add\n" \
     "    --retention-ms MS       keep records this long; -1 forever\n"        \
     "    --retention-bytes N     per partition; -1 unlimited\n"               \
@@ -124,21 +131,30 @@ static const char topics_list_text[] =
 static const char topics_describe_text[] =
     "Usage: rill topics describe [TOPIC] [--json]\n"
     "\n"
-    "Shows a topic's settings and, per partition, its first and next\n"
-    "offsets, records, batches and stored bytes. Without TOPIC, every\n"
-    "topic. With --json, a JSON array with one object per topic:\n"
-    "name, partition_count, created_ms, config{...}, partitions[...].\n";
+    "Shows a topic's settings, by the names 'topics alter --config'\n"
+    "takes, and per partition its first and next offsets, records,\n"
+    "batches and stored bytes. Without TOPIC, every topic. With --json,\n"
+    "a JSON array with one object per topic: name, partition_count,\n"
+    "created_ms, config{...}, configs{\"retention.ms\": \"-1\", ...} (each\n"
+    "value a string --config takes), partitions[...].\n";
 
 static const char topics_alter_text[] =
     "Usage: rill topics alter TOPIC [settings] [--if-exists]\n"
     "\n"
-    "Changes the settings given and keeps every other one. Partitions may\n"
-    "only grow; new partitions start empty, and keyed records produced\n"
-    "afterwards may map to other partitions, as in Kafka.\n"
+    "Changes the settings given and keeps every other one, as Kafka's\n"
+    "kafka-configs.sh --alter does. Partitions may only grow; new\n"
+    "partitions start empty, and keyed records produced afterwards may\n"
+    "map to other partitions, as in Kafka. An unknown key or a bad value\n"
+    "is refused, naming it, and nothing changes.\n"
     "\n"
     "Settings:\n" TOPIC_SETTINGS
     "\n"
-    "    --if-exists             succeed if the topic does not exist\n";
+    "    --if-exists             succeed if the topic does not exist\n"
+    "\n"
+    "Examples:\n"
+    "    rill topics alter orders --config retention.ms=604800000 \\\n"
+    "        --config cleanup.policy=compact,delete\n"
+    "    rill topics alter orders --partitions 6\n";
 
 static const char topics_delete_text[] =
     "Usage: rill topics delete TOPIC [--if-exists]\n"

@@ -3,7 +3,9 @@
  *
  * alter changes only the settings given: rill_topic_alter replaces the
  * whole configuration, so the current one is read first and the options
- * are applied on top of it.
+ * are applied on top of it. Settings go by Kafka's config names
+ * (retention.ms, cleanup.policy, max.message.bytes, ...) in --config and
+ * in what describe prints, so one can be pasted into the other.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -127,6 +129,31 @@ static int topic_list(const cli_cmd *c, rill *r)
 
 /* ---- describe ---- */
 
+/* The settings by the names --config takes, each value a string it
+ * takes too, as Kafka's describe of configs has them. */
+static void configs_json(json_out *j, const rill_topic_config *cfg)
+{
+    char v[32];
+    json_object(j, "configs");
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retention_ms);
+    json_str(j, "retention.ms", v);
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retention_bytes);
+    json_str(j, "retention.bytes", v);
+    json_str(j, "cleanup.policy", cleanup_name(cfg->cleanup_policy));
+    snprintf(v, sizeof v, "%lld", (long long)cfg->delete_retention_ms);
+    json_str(j, "delete.retention.ms", v);
+    snprintf(v, sizeof v, "%u", cfg->max_record_bytes);
+    json_str(j, "max.message.bytes", v);
+    json_str(j, "compression.type", compression_name(cfg->compression));
+    snprintf(v, sizeof v, "%d", cfg->compression_level);
+    json_str(j, "compression.level", v);
+    json_str(j, "partitioner", partitioner_name(cfg->partitioner));
+    json_str(j, "retain.groups", cfg->retain_groups ? cfg->retain_groups : "");
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retain_groups_max_bytes);
+    json_str(j, "retain.groups.max.bytes", v);
+    json_close(j, '}');
+}
+
 static void describe_json(json_out *j, const rill_topic_info *t)
 {
     const rill_topic_config *cfg = &t->config;
@@ -147,6 +174,7 @@ static void describe_json(json_out *j, const rill_topic_info *t)
     json_int(j, "max_record_bytes", cfg->max_record_bytes);
     json_str(j, "partitioner", partitioner_name(cfg->partitioner));
     json_close(j, '}');
+    configs_json(j, cfg);
     json_array(j, "partitions");
     for (size_t i = 0; i < t->partition_count; i++) {
         const rill_partition_info *p = &t->partitions[i];
@@ -181,10 +209,10 @@ static int describe_text(const rill_topic_info *t)
     if (cfg->retain_groups)
         printf(" retain.groups=%s retain.groups.max.bytes=%lld",
                cfg->retain_groups, (long long)cfg->retain_groups_max_bytes);
-    printf(" compression=%s", compression_name(cfg->compression));
+    printf(" compression.type=%s", compression_name(cfg->compression));
     if (cfg->compression == RILL_COMPRESSION_ZSTD)
         printf(" compression.level=%d", cfg->compression_level);
-    printf(" max.record.bytes=%u partitioner=%s\n", cfg->max_record_bytes,
+    printf(" max.message.bytes=%u partitioner=%s\n", cfg->max_record_bytes,
            partitioner_name(cfg->partitioner));
     out_table *tab = table_new(6, cols, "rrrrrr");
     for (size_t i = 0; i < t->partition_count; i++) {
