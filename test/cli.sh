@@ -90,7 +90,7 @@ usage() { # EXPECTED-MESSAGE ARGS...
 usage "unknown command 'frobnicate'" -d "$D" frobnicate
 usage "unknown topics command 'frob'" -d "$D" topics frob
 usage "missing TOPIC" -d "$D" topics create
-usage "missing GROUP" -d "$D" groups describe
+usage "missing GROUP" -d "$D" groups delete
 usage "bad number 'abc' for --partitions" -d "$D" topics create x --partitions abc
 usage "bad number '-3' for --max" -d "$D" consume x --max -3
 usage "unknown option '--bogus'" -d "$D" consume x --bogus
@@ -358,15 +358,103 @@ has "$T/out" "^g1$"
 run 0 groups describe g1 --json
 json_ok "groups describe --json"
 
+# ---- groups describe: Kafka's views, of one group or of every group ----
+
+# single_spaced: $T/out with runs of spaces made one (columns are padded
+# to their widest cell, which varies with member ids and host names).
+single_spaced() {
+    sed 's/  */ /g' "$T/out" >"$T/out2" && mv "$T/out2" "$T/out"
+}
+run 0 topics create gd --partitions 2
+run 0 produce gd --partition 0 <<EOF
+a
+b
+c
+EOF
+run 0 produce gd --partition 1 <<EOF
+d
+e
+EOF
+# A member killed before its first commit leaves partitions it owned and
+# no committed offset.
+"$RILL" consume gd --group gdx --client-id gd-1 >/dev/null 2>"$T/gd.err" &
+pg=$!
+pids=$pg
+await alive gdx || fail "the gd consumer never showed as alive"
+kill -KILL $pg
+wait $pg 2>/dev/null
+pids=""
+gid=$("$RILL" groups describe gdx --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["members"][0]["member_id"])')
+run 0 groups describe gdx
+single_spaced
+same "describe gdx, nothing committed" "GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID CLIENT-ID
+gdx gd 0 - 3 - $gid gd-1
+gdx gd 1 - 2 - $gid gd-1
+CURRENT-OFFSET -: nothing committed yet. A member starting now reads the 5 records there with auto_offset_reset=earliest, or only new ones with latest.\n"
+has "$T/err" "Consumer group 'gdx' has no active members."
+run 0 groups describe gdx --offsets --json
+python3 -c '
+import json, sys
+g = json.load(sys.stdin)
+rows = [(p["partition"], p["committed"], p["lag"], p["lag_if_earliest"],
+         p["end_offset"], p["client_id"]) for p in g["partitions"]]
+if g["group"] != "gdx" or rows != [(0, None, None, 3, 3, "gd-1"),
+                                   (1, None, None, 2, 2, "gd-1")]:
+    sys.exit("partitions: %r" % rows)' <"$T/out" || fail "describe --json without commits"
+run 0 groups describe gdx --members
+single_spaced
+same "describe --members" "GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS
+gdx $gid $(uname -n)/$pg gd-1 2\n"
+run 0 groups describe gdx --members --verbose
+single_spaced
+same "describe --members --verbose" "GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS ALIVE LAST-POLL ASSIGNMENT
+gdx $gid $(uname -n)/$pg gd-1 2 no - gd(0,1)\n"
+run 0 groups describe gdx --members --json
+python3 -c '
+import json, sys
+m = json.load(sys.stdin)["members"]
+if [(x["client_id"], x["alive"], len(x["assigned"])) for x in m] != [("gd-1", False, 2)]:
+    sys.exit("members: %r" % m)' <"$T/out" || fail "describe --members --json"
+run 0 groups describe gdx --state
+single_spaced
+same "describe --state" "GROUP ASSIGNMENT-STRATEGY STATE #MEMBERS GENERATION
+gdx range Stable 1 1\n"
+run 0 groups describe gdx --state --json
+same "describe --state --json" '{"group":"gdx","state":"Stable","generation":1,"assignor":"range","member_count":1,"live_member_count":0}\n'
+usage "give GROUP or --all-groups, not both" groups describe gdx --all-groups
+usage "give one of --offsets, --members, --state" groups describe gdx --members --state
+
+# Every group: without GROUP or with --all-groups, one table (or array).
+"$RILL" groups list >"$T/groups"
+run 0 groups describe --all-groups --state
+awk 'NR > 1 { print $1 }' "$T/out" | cmp -s - "$T/groups" ||
+    fail "describe --all-groups --state: not every group: $(cat "$T/out")"
+run 0 groups describe
+awk 'NR > 1 && $1 != "CURRENT-OFFSET" { print $1 }' "$T/out" | uniq | cmp -s - "$T/groups" ||
+    fail "describe without a group: not every group: $(cat "$T/out")"
+has "$T/out" "^g1 *orders *0 "
+run 0 groups describe --json
+python3 -c 'import json,sys; print("\n".join(g["group"] for g in json.load(sys.stdin)))' <"$T/out" |
+    cmp -s - "$T/groups" || fail "describe --json of every group"
+run 0 -d "$T/empty-dir" topics create nothing --partitions 1
+run 0 -d "$T/empty-dir" groups describe
+same "describe with no groups" ''
+run 0 -d "$T/empty-dir" groups describe --json
+same "describe --json with no groups" '[]\n'
+run 0 groups delete gdx
+run 0 topics delete gd
+
 # ---- reset offsets: refused while a member lives, then from the start ----
 
 "$RILL" consume orders --group g1 --follow >/dev/null 2>"$T/f.err" &
 pf=$!
 pids=$pf
 await alive g1 || fail "the following consumer never showed as alive"
-run 0 groups describe g1
-has "$T/out" "MEMBER"
+run 0 groups describe g1 --members --verbose
+has "$T/out" "CONSUMER-ID"
 has "$T/out" " yes "
+run 0 groups describe g1
+has "$T/out" "^g1 *orders *0 .* rill-consume$"
 run 1 groups reset-offsets g1 --to-earliest --execute
 has "$T/err" "live member"
 run 0 groups reset-offsets g1 --to-earliest

@@ -27,6 +27,7 @@
 #define PROD BIT(CLI_PRODUCE)
 #define CONS BIT(CLI_CONSUME)
 #define RESET BIT(CLI_GROUPS_RESET)
+#define DESCRIBE BIT(CLI_GROUPS_DESCRIBE)
 
 /* Every option: id, long name, short name, takes a value, the commands
  * that accept it. Ids keep this order, and ranges of them pick the
@@ -56,7 +57,7 @@
     X(O_FILE, "file", 0, 1, PROD)                                              \
     X(O_HEADER, "header", 0, 1, PROD)                                          \
     X(O_SYNC, "sync", 0, 1, PROD)                                              \
-    X(O_VERBOSE, "verbose", 'v', 0, PROD)                                      \
+    X(O_VERBOSE, "verbose", 'v', 0, PROD | DESCRIBE)                           \
     X(O_PARTITION, "partition", 'p', 1, PROD | CONS)                           \
     X(O_FROM_BEGINNING, "from-beginning", 0, 0, CONS)                          \
     X(O_OFFSET, "offset", 0, 1, CONS)                                          \
@@ -71,6 +72,10 @@
     X(O_ESCAPE, "escape", 0, 0, CONS)                                          \
     X(O_BASE64, "base64", 0, 0, CONS)                                          \
     X(O_NULL, "null", 0, 1, CONS)                                              \
+    X(O_ALL_GROUPS, "all-groups", 0, 0, DESCRIBE | RESET)                      \
+    X(O_MEMBERS, "members", 0, 0, DESCRIBE)                                    \
+    X(O_OFFSETS, "offsets", 0, 0, DESCRIBE)                                    \
+    X(O_STATE, "state", 0, 0, DESCRIBE)                                        \
     X(O_TO_EARLIEST, "to-earliest", 0, 0, RESET)                               \
     X(O_TO_LATEST, "to-latest", 0, 0, RESET)                                   \
     X(O_TO_DATETIME, "to-datetime", 0, 1, RESET)                               \
@@ -122,7 +127,7 @@ static const cmd_spec cmds[] = {
     {CLI_PRODUCE, "produce", 1, 1, "TOPIC"},
     {CLI_CONSUME, "consume", 1, 1, "TOPIC"},
     {CLI_GROUPS_LIST, "groups list", 0, 0, NULL},
-    {CLI_GROUPS_DESCRIBE, "groups describe", 1, 1, "GROUP"},
+    {CLI_GROUPS_DESCRIBE, "groups describe", 0, 1, "GROUP"},
     {CLI_GROUPS_RESET, "groups reset-offsets", 1, 1, "GROUP"},
     {CLI_GROUPS_DELETE, "groups delete", 1, 1, "GROUP"},
     {CLI_VERIFY, "verify", 0, 1, "TOPIC"},
@@ -323,6 +328,7 @@ static void defaults(cli_cmd *out)
     out->format = default_format;
     out->null_text = default_null;
     out->reset_to = -1;
+    out->view = -1;
     out->compact = 1;
 }
 
@@ -604,6 +610,7 @@ static const struct field_opt {
     {O_FOLLOW, offsetof(cli_cmd, follow), 0, 0},
     {O_EXIT_AT_END, offsetof(cli_cmd, exit_at_end), 0, 0},
     {O_EXECUTE, offsetof(cli_cmd, execute), 0, 0},
+    {O_ALL_GROUPS, offsetof(cli_cmd, all_groups), 0, 0},
     {O_DIR, offsetof(cli_cmd, dir), 1, 1},
     {O_KEY_SEP, offsetof(cli_cmd, key_sep), 1, 1},
     {O_KEY, offsetof(cli_cmd, key), 1, 0},
@@ -670,6 +677,15 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         return apply_topic_opt(c, u, err, errlen);
     if (id <= O_NULL)
         return apply_consume_opt(c, u, err, errlen);
+    if (id <= O_STATE) { /* groups describe's views */
+        if (c->view >= 0)
+            return fail(err, errlen, "give one of --offsets, --members, "
+                        "--state");
+        c->view = id == O_MEMBERS ? CLI_VIEW_MEMBERS
+                  : id == O_STATE ? CLI_VIEW_STATE
+                                  : CLI_VIEW_OFFSETS;
+        return 0;
+    }
     return apply_reset_opt(c, u, err, errlen);
 }
 
@@ -729,6 +745,9 @@ static int check_command(const cli_cmd *c, char *err, size_t errlen)
                         : c->encoding == CLI_ENC_BASE64 ? "base64"
                                                         : "null");
     }
+    if (c->command == CLI_GROUPS_DESCRIBE && c->name && c->all_groups)
+        return fail(err, errlen, "%s: give GROUP or --all-groups, not "
+                    "both", name);
     if (c->command == CLI_GROUPS_RESET && c->reset_to < 0)
         return fail(err, errlen, "%s: give one of --to-earliest, --to-latest, "
                     "--to-datetime, --to-offset", name);
@@ -808,6 +827,8 @@ int cli_parse(int argc, char **argv, cli_cmd *out, char *err, size_t errlen)
     if (out->command == CLI_VERSION)
         return 0;
     rc = operands(out, s.ops + used, s.nops - used, err, errlen);
+    if (out->view < 0)
+        out->view = CLI_VIEW_OFFSETS;
     return rc ? rc : check_command(out, err, errlen);
 }
 

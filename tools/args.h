@@ -64,6 +64,9 @@ typedef struct cli_topic_opts {
     int64_t retain_groups_max_bytes;
 } cli_topic_opts;
 
+/* What groups describe shows, as kafka-consumer-groups.sh --describe. */
+enum cli_view { CLI_VIEW_OFFSETS = 0, CLI_VIEW_MEMBERS, CLI_VIEW_STATE };
+
 /* How consume prints keys, values and header values. */
 enum cli_encoding { CLI_ENC_RAW = 0, CLI_ENC_ESCAPE = 1, CLI_ENC_BASE64 = 2 };
 
@@ -83,7 +86,7 @@ typedef struct cli_cmd {
                      on a usage error, the command whose --help to suggest */
     const char *dir; /* -d/--dir, or NULL (then RILL_DIR applies) */
     int json;
-    const char *name; /* the TOPIC or GROUP operand */
+    const char *name; /* the TOPIC or GROUP operand, or NULL */
     const char *dest; /* backup's DEST */
 
     /* topics create / alter / delete */
@@ -111,6 +114,10 @@ typedef struct cli_cmd {
     const char *format; /* validated; "%v\n" when not given */
     int encoding;       /* enum cli_encoding */
     const char *null_text; /* printed for a missing key or value */
+
+    /* groups describe (all_groups also reset-offsets; verbose also) */
+    int all_groups; /* every group; describe without GROUP too */
+    int view;       /* enum cli_view */
 
     /* groups reset-offsets */
     int reset_to; /* enum cli_reset, or -1 */

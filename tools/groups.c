@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "out.h"
 #include "tool.h"
@@ -66,6 +67,46 @@ static int group_list(const cli_cmd *c, rill *r)
 
 /* ---- describe ---- */
 
+/* The groups described: the one named, or every group listed (one
+ * deleted since the listing is left out). */
+typedef struct group_set {
+    rill_group_info **g;
+    size_t n;
+} group_set;
+
+static void group_set_free(group_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        rill_group_info_free(set->g[i]);
+    free(set->g);
+}
+
+static int group_set_load(const cli_cmd *c, rill *r, group_set *set)
+{
+    char **names = NULL;
+    size_t n = 1;
+    int rc = c->name ? 0 : rill_group_list(&names, &n, r);
+    if (rc)
+        return tool_fail(rc, "listing groups");
+    set->n = 0;
+    if (!(set->g = calloc(n ? n : 1, sizeof *set->g))) {
+        rill_names_free(names, names ? n : 0);
+        return tool_error("out of memory");
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = names ? names[i] : c->name;
+        rc = rill_group_describe(&set->g[set->n], r, name);
+        if (rc == 0)
+            set->n++;
+        else if (rc == RILL_ENOTFOUND && names)
+            rc = 0;
+        else
+            rc = tool_fail(rc, "describing group '%s'", name);
+    }
+    rill_names_free(names, names ? n : 0);
+    return rc;
+}
+
 /* A member's partitions as Kafka shows them: "orders(0,1),audit(2)". */
 static const char *owned(char *buf, size_t len, const rill_group_member_info *m)
 {
@@ -84,133 +125,251 @@ static const char *owned(char *buf, size_t len, const rill_group_member_info *m)
     return m->assigned_count ? buf : "-";
 }
 
-static void describe_json(const rill_group_info *g)
+static const rill_group_member_info *member_of(const rill_group_info *g,
+                                               const char *member_id)
 {
-    json_out j;
-    json_begin(&j, stdout);
-    json_object(&j, NULL);
-    json_str(&j, "group", g->name);
-    json_str(&j, "state", g->state);
-    json_int(&j, "generation", g->generation);
-    json_str(&j, "assignor", assignor_name(g->assignor));
-    json_array(&j, "partitions");
-    for (size_t i = 0; i < g->partition_count; i++) {
-        const rill_group_partition_info *p = &g->partitions[i];
-        json_object(&j, NULL);
-        json_str(&j, "topic", p->topic);
-        json_int(&j, "partition", p->partition);
-        if (p->committed == RILL_OFFSET_INVALID)
-            json_str(&j, "committed", NULL);
-        else
-            json_int(&j, "committed", p->committed);
-        json_int(&j, "first_offset", p->first_offset);
-        json_int(&j, "end_offset", p->end_offset);
-        json_int(&j, "lag", p->lag);
-        json_int(&j, "lost", p->lost);
-        json_str(&j, "owner", p->owner);
-        json_close(&j, '}');
-    }
-    json_close(&j, ']');
-    json_array(&j, "members");
-    for (size_t i = 0; i < g->member_count; i++) {
-        const rill_group_member_info *m = &g->members[i];
-        json_object(&j, NULL);
-        json_str(&j, "member_id", m->member_id);
-        json_str(&j, "client_id", m->client_id);
-        json_int(&j, "pid", m->pid);
-        json_bool(&j, "alive", m->alive);
-        json_int(&j, "last_poll_ms", m->last_poll_ms);
-        json_int(&j, "session_timeout_ms", m->session_timeout_ms);
-        json_array(&j, "assigned");
-        for (size_t k = 0; k < m->assigned_count; k++) {
-            json_object(&j, NULL);
-            json_str(&j, "topic", m->assigned[k].topic);
-            json_int(&j, "partition", m->assigned[k].partition);
-            json_close(&j, '}');
-        }
-        json_close(&j, ']');
-        json_close(&j, '}');
-    }
-    json_close(&j, ']');
-    json_close(&j, '}');
-    json_end(&j);
+    for (size_t i = 0; member_id && i < g->member_count; i++)
+        if (!strcmp(g->members[i].member_id, member_id))
+            return &g->members[i];
+    return NULL;
 }
 
-static int members_text(const rill_group_info *g)
+/* Where Kafka shows a member's host: every member of a directory runs on
+ * this host (they share its file system and PID namespace), so the host
+ * name with the member's pid. */
+static const char *host_pid(char *buf, size_t len, int32_t pid)
 {
-    static const char *const cols[] = {"MEMBER", "CLIENT-ID", "PID", "ALIVE",
-                                       "LAST-POLL", "PARTITIONS"};
-    out_table *t = table_new(6, cols, "llrlrl");
-    int64_t now = wall_ms();
-    char buf[512];
-    for (size_t i = 0; i < g->member_count; i++) {
-        const rill_group_member_info *m = &g->members[i];
-        table_cell(t, "%s", m->member_id);
-        table_cell(t, "%s", m->client_id);
-        table_cell(t, "%d", m->pid);
-        table_cell(t, "%s", m->alive ? "yes" : "no");
-        if (m->last_poll_ms > 0)
-            table_cell(t, "%.1fs ago", (double)(now - m->last_poll_ms) / 1000);
-        else
-            table_cell(t, "-");
-        table_cell(t, "%s", owned(buf, sizeof buf, m));
-    }
-    return table_print(t, stdout);
+    char host[256];
+    if (gethostname(host, sizeof host))
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, len, "%s/%d", host, pid);
+    return buf;
 }
 
-static int describe_text(const rill_group_info *g)
+/* What Kafka's tool says on stderr about a group without a live member,
+ * or one whose partitions are moving. */
+static void state_notes(const rill_group_info *g)
 {
-    /* LOST (records retention removed before the group committed them,
-     * on topics that retain for groups) only when there are any. */
+    if (live_members(g) == 0)
+        fprintf(stderr, "Consumer group '%s' has no active members.\n",
+                g->name);
+    else if (!strcmp(g->state, "Rebalancing"))
+        fprintf(stderr, "Warning: consumer group '%s' is rebalancing.\n",
+                g->name);
+}
+
+static void member_json(json_out *j, const rill_group_member_info *m)
+{
+    char host[320];
+    json_object(j, NULL);
+    json_str(j, "member_id", m->member_id);
+    json_str(j, "client_id", m->client_id);
+    json_str(j, "host", host_pid(host, sizeof host, m->pid));
+    json_int(j, "pid", m->pid);
+    json_bool(j, "alive", m->alive);
+    json_int(j, "last_poll_ms", m->last_poll_ms);
+    json_int(j, "session_timeout_ms", m->session_timeout_ms);
+    json_array(j, "assigned");
+    for (size_t k = 0; k < m->assigned_count; k++) {
+        json_object(j, NULL);
+        json_str(j, "topic", m->assigned[k].topic);
+        json_int(j, "partition", m->assigned[k].partition);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+    json_close(j, '}');
+}
+
+/* A partition without a committed offset has no lag yet: what a member
+ * starting now reads depends on its auto_offset_reset, the whole log
+ * (lag_if_earliest) or nothing. */
+static void partition_json(json_out *j, const rill_group_info *g,
+                           const rill_group_partition_info *p)
+{
+    const rill_group_member_info *m = member_of(g, p->owner);
+    json_object(j, NULL);
+    json_str(j, "topic", p->topic);
+    json_int(j, "partition", p->partition);
+    if (p->committed == RILL_OFFSET_INVALID) {
+        json_null(j, "committed");
+        json_null(j, "lag");
+        json_int(j, "lag_if_earliest", p->lag);
+    } else {
+        json_int(j, "committed", p->committed);
+        json_int(j, "lag", p->lag);
+    }
+    json_int(j, "first_offset", p->first_offset);
+    json_int(j, "end_offset", p->end_offset);
+    json_int(j, "lost", p->lost);
+    json_str(j, "owner", p->owner);
+    json_str(j, "client_id", m ? m->client_id : NULL);
+    json_close(j, '}');
+}
+
+/* One group as JSON: the offsets view has everything (partitions and
+ * members), the others their part. */
+static void group_json(json_out *j, const cli_cmd *c, const rill_group_info *g)
+{
+    json_object(j, NULL);
+    json_str(j, "group", g->name);
+    if (c->view != CLI_VIEW_MEMBERS) {
+        json_str(j, "state", g->state);
+        json_int(j, "generation", g->generation);
+        json_str(j, "assignor", assignor_name(g->assignor));
+    }
+    if (c->view == CLI_VIEW_STATE) {
+        json_int(j, "member_count", (int64_t)g->member_count);
+        json_int(j, "live_member_count", (int64_t)live_members(g));
+    }
+    if (c->view == CLI_VIEW_OFFSETS) {
+        json_array(j, "partitions");
+        for (size_t i = 0; i < g->partition_count; i++)
+            partition_json(j, g, &g->partitions[i]);
+        json_close(j, ']');
+    }
+    if (c->view != CLI_VIEW_STATE) {
+        json_array(j, "members");
+        for (size_t i = 0; i < g->member_count; i++)
+            member_json(j, &g->members[i]);
+        json_close(j, ']');
+    }
+    json_close(j, '}');
+}
+
+/* GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID
+ * CLIENT-ID, as Kafka's tool, with LOST after LAG when records were lost
+ * (on topics that retain for groups). A partition without a committed
+ * offset shows '-' for both, and a note says what a member would read. */
+static int offsets_text(const group_set *set)
+{
     static const char *const cols[] = {"GROUP", "TOPIC", "PARTITION",
                                        "CURRENT-OFFSET", "LOG-END-OFFSET",
-                                       "LAG", "LOST", "OWNER"};
+                                       "LAG", "LOST", "CONSUMER-ID",
+                                       "CLIENT-ID"};
     static const char *const no_lost[] = {"GROUP", "TOPIC", "PARTITION",
                                           "CURRENT-OFFSET", "LOG-END-OFFSET",
-                                          "LAG", "OWNER"};
+                                          "LAG", "CONSUMER-ID", "CLIENT-ID"};
     int lost = 0;
-    for (size_t i = 0; i < g->partition_count; i++)
-        lost |= g->partitions[i].lost > 0;
-    printf("Group: %s  State: %s  Generation: %u  Assignor: %s  Members: "
-           "%zu (%zu alive)\n\n", g->name, g->state, g->generation,
-           assignor_name(g->assignor), g->member_count, live_members(g));
-    out_table *t = lost ? table_new(8, cols, "llrrrrrl")
-                        : table_new(7, no_lost, "llrrrrl");
-    for (size_t i = 0; i < g->partition_count; i++) {
-        const rill_group_partition_info *p = &g->partitions[i];
-        table_cell(t, "%s", g->name);
-        table_cell(t, "%s", p->topic);
-        table_cell(t, "%d", p->partition);
-        if (p->committed == RILL_OFFSET_INVALID)
-            table_cell(t, "-");
-        else
-            table_cell(t, "%lld", (long long)p->committed);
-        table_cell(t, "%lld", (long long)p->end_offset);
-        table_cell(t, "%lld", (long long)p->lag);
-        if (lost)
-            table_cell(t, "%lld", (long long)p->lost);
-        table_cell(t, "%s", p->owner ? p->owner : "-");
+    int64_t unread = 0; /* on partitions without a committed offset */
+    size_t uncommitted = 0;
+    for (size_t k = 0; k < set->n; k++)
+        for (size_t i = 0; i < set->g[k]->partition_count; i++)
+            lost |= set->g[k]->partitions[i].lost > 0;
+    out_table *t = lost ? table_new(9, cols, "llrrrrrll")
+                        : table_new(8, no_lost, "llrrrrll");
+    for (size_t k = 0; k < set->n; k++) {
+        const rill_group_info *g = set->g[k];
+        for (size_t i = 0; i < g->partition_count; i++) {
+            const rill_group_partition_info *p = &g->partitions[i];
+            const rill_group_member_info *m = member_of(g, p->owner);
+            int none = p->committed == RILL_OFFSET_INVALID;
+            table_cell(t, "%s", g->name);
+            table_cell(t, "%s", p->topic);
+            table_cell(t, "%d", p->partition);
+            if (none) {
+                table_cell(t, "-");
+                uncommitted++;
+                unread += p->lag;
+            } else {
+                table_cell(t, "%lld", (long long)p->committed);
+            }
+            table_cell(t, "%lld", (long long)p->end_offset);
+            if (none)
+                table_cell(t, "-");
+            else
+                table_cell(t, "%lld", (long long)p->lag);
+            if (lost)
+                table_cell(t, "%lld", (long long)p->lost);
+            table_cell(t, "%s", p->owner ? p->owner : "-");
+            table_cell(t, "%s", m ? m->client_id : "-");
+        }
     }
-    int rc = table_print(t, stdout);
-    putchar('\n');
-    if (g->member_count == 0)
-        printf("Group '%s' has no members.\n", g->name);
-    else if (!rc)
-        rc = members_text(g);
-    return rc ? tool_error("out of memory") : EXIT_OK;
+    if (table_print(t, stdout))
+        return tool_error("out of memory");
+    if (uncommitted)
+        printf("CURRENT-OFFSET -: nothing committed yet. A member starting "
+               "now reads the %lld record%s there with "
+               "auto_offset_reset=earliest, or only new ones with latest.\n",
+               (long long)unread, unread == 1 ? "" : "s");
+    return EXIT_OK;
 }
 
+/* GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS, and with --verbose
+ * whether it is alive, its last poll and its partitions. */
+static int members_text(const cli_cmd *c, const group_set *set)
+{
+    static const char *const cols[] = {"GROUP", "CONSUMER-ID", "HOST/PID",
+                                       "CLIENT-ID", "#PARTITIONS", "ALIVE",
+                                       "LAST-POLL", "ASSIGNMENT"};
+    out_table *t = c->verbose ? table_new(8, cols, "llllrlrl")
+                              : table_new(5, cols, "llllr");
+    int64_t now = wall_ms();
+    char buf[512];
+    for (size_t k = 0; k < set->n; k++) {
+        const rill_group_info *g = set->g[k];
+        for (size_t i = 0; i < g->member_count; i++) {
+            const rill_group_member_info *m = &g->members[i];
+            table_cell(t, "%s", g->name);
+            table_cell(t, "%s", m->member_id);
+            table_cell(t, "%s", host_pid(buf, sizeof buf, m->pid));
+            table_cell(t, "%s", m->client_id);
+            table_cell(t, "%zu", m->assigned_count);
+            if (!c->verbose)
+                continue;
+            table_cell(t, "%s", m->alive ? "yes" : "no");
+            if (m->last_poll_ms > 0)
+                table_cell(t, "%.1fs ago",
+                           (double)(now - m->last_poll_ms) / 1000);
+            else
+                table_cell(t, "-");
+            table_cell(t, "%s", owned(buf, sizeof buf, m));
+        }
+    }
+    return table_print(t, stdout) ? tool_error("out of memory") : EXIT_OK;
+}
+
+/* GROUP ASSIGNMENT-STRATEGY STATE #MEMBERS GENERATION. */
+static int state_text(const group_set *set)
+{
+    static const char *const cols[] = {"GROUP", "ASSIGNMENT-STRATEGY",
+                                       "STATE", "#MEMBERS", "GENERATION"};
+    out_table *t = table_new(5, cols, "lllrr");
+    for (size_t k = 0; k < set->n; k++) {
+        const rill_group_info *g = set->g[k];
+        table_cell(t, "%s", g->name);
+        table_cell(t, "%s", assignor_name(g->assignor));
+        table_cell(t, "%s", g->state);
+        table_cell(t, "%zu", g->member_count);
+        table_cell(t, "%u", g->generation);
+    }
+    return table_print(t, stdout) ? tool_error("out of memory") : EXIT_OK;
+}
+
+/* One table for every group of the set, in the view asked for; in JSON
+ * one object for the group named, else an array of them. */
 static int group_describe(const cli_cmd *c, rill *r)
 {
-    rill_group_info *g;
-    int rc = rill_group_describe(&g, r, c->name);
-    if (rc)
-        return tool_fail(rc, "describing group '%s'", c->name);
-    if (c->json)
-        describe_json(g);
-    else
-        rc = describe_text(g);
-    rill_group_info_free(g);
+    group_set set = {0};
+    int rc = group_set_load(c, r, &set);
+    if (rc == EXIT_OK && c->json) {
+        json_out j;
+        json_begin(&j, stdout);
+        if (!c->name)
+            json_array(&j, NULL);
+        for (size_t i = 0; i < set.n; i++)
+            group_json(&j, c, set.g[i]);
+        if (!c->name)
+            json_close(&j, ']');
+        json_end(&j);
+    } else if (rc == EXIT_OK && set.n > 0) {
+        for (size_t i = 0; i < set.n; i++)
+            state_notes(set.g[i]);
+        rc = c->view == CLI_VIEW_MEMBERS ? members_text(c, &set)
+             : c->view == CLI_VIEW_STATE ? state_text(&set)
+                                         : offsets_text(&set);
+    }
+    group_set_free(&set);
     return rc;
 }
 
