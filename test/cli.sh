@@ -479,6 +479,167 @@ run 0 groups delete g1
 run 0 groups list
 same "groups list after a delete" 'other\n'
 
+# ---- reset-offsets: every target, partition scopes, CSV, --all-groups ----
+
+usage "give a GROUP or --all-groups" groups reset-offsets --to-earliest
+usage "give a GROUP or --all-groups, not both" groups reset-offsets g --all-groups --to-earliest
+usage "give one of --to-earliest" groups reset-offsets g --to-earliest --to-current
+usage "bad --topic 'rs:'" groups reset-offsets g --to-earliest --topic rs:
+usage "bad --topic 'rs:1,,2'" groups reset-offsets g --to-earliest --topic rs:1,,2
+usage "bad --topic 'rs:65536'" groups reset-offsets g --to-earliest --topic rs:65536
+usage "bad --topic ':1'" groups reset-offsets g --to-earliest --topic :1
+usage "--topic and --all-topics exclude" groups reset-offsets g --to-earliest --topic rs --all-topics
+usage "--from-file names its partitions" groups reset-offsets g --from-file x.csv --topic rs
+usage "--dry-run and --execute exclude" groups reset-offsets g --to-earliest --dry-run --execute
+usage "bad number 'x' for --shift-by" groups reset-offsets g --shift-by x
+for d in -PT10M PT P P1M PT10M5H PT1.5M P1DT 10M PT-1S; do
+    usage "bad duration '$d' for --by-duration" groups reset-offsets g --by-duration "$d"
+done
+for d in PT10M pt1h30m P1DT12H PT0.5S P2D; do
+    run 0 groups reset-offsets rsA --by-duration "$d" --topic events:0
+done
+
+run 0 topics create rs --partitions 3
+seq 10 | "$RILL" produce rs --partition 0 >/dev/null || fail "produce rs/0"
+seq 5 | "$RILL" produce rs --partition 1 >/dev/null || fail "produce rs/1"
+seq 2 | "$RILL" produce rs --partition 2 >/dev/null || fail "produce rs/2"
+
+# --topic T:P,P: only those partitions; an offset past a log is kept
+# within it, with a note.
+run 0 groups reset-offsets rsA --topic rs:0,1 --to-offset 7 --execute
+single_spaced
+same "--topic rs:0,1 --to-offset 7" "GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET
+rsA rs 0 - 7
+rsA rs 1 - 5\n"
+has "$T/err" "rs/1: offset 7 is outside the log (0..5); 5 instead"
+# --shift-by: by default (--all-topics) the partitions with an offset, as
+# Kafka's; a --topic partition without one is refused.
+run 0 groups reset-offsets rsA --shift-by -3
+single_spaced
+same "--shift-by -3" "GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET
+rsA rs 0 7 4
+rsA rs 1 5 2\n"
+has "$T/err" "rs/2 has no committed offset to shift"
+has "$T/err" "dry run: nothing changed"
+cp "$T/out" "$T/shift"
+run 0 groups reset-offsets rsA --shift-by -3 --all-topics
+single_spaced
+cmp -s "$T/out" "$T/shift" || fail "--all-topics is not the default scope"
+run 0 groups reset-offsets rsA --shift-by -30 --topic rs:0
+single_spaced
+same "--shift-by past the start" "GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET
+rsA rs 0 7 0\n"
+run 1 groups reset-offsets rsA --shift-by 1 --topic rs
+has "$T/err" "cannot shift group 'rsA' on rs/2: it has no committed offset"
+# --to-current: the committed offset, and where there is none the log's
+# end, as Kafka's tool does.
+run 0 groups reset-offsets rsA --to-current --topic rs
+single_spaced
+same "--to-current" "GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET
+rsA rs 0 7 7
+rsA rs 1 5 5
+rsA rs 2 - 2\n"
+# --to-datetime and --by-duration: the first record at or after the time.
+run 0 groups reset-offsets rsA --topic rs --to-datetime 2000-01-01T00:00:00Z --export
+same "--to-datetime in the past" 'rs,0,0\nrs,1,0\nrs,2,0\n'
+run 0 groups reset-offsets rsA --topic rs --to-datetime 2999-01-01 --export
+same "--to-datetime in the future" 'rs,0,10\nrs,1,5\nrs,2,2\n'
+run 0 groups reset-offsets rsA --topic rs --by-duration P1D --export
+same "--by-duration P1D" 'rs,0,0\nrs,1,0\nrs,2,0\n'
+run 0 groups reset-offsets rsA --topic rs --by-duration PT0S --export
+same "--by-duration PT0S" 'rs,0,10\nrs,1,5\nrs,2,2\n'
+run 0 groups reset-offsets rsA --topic rs:2 --topic rs:2,1 --to-earliest --export
+same "--topic repeated" 'rs,2,0\nrs,1,0\n'
+run 1 groups reset-offsets rsA --topic rs:3 --to-earliest
+has "$T/err" "topic 'rs' has 3 partitions; there is no partition 3"
+run 1 groups reset-offsets rsA --topic nope:0 --to-earliest
+has "$T/err" "topic 'nope' does not exist"
+
+# --export, then --from-file: the round trip restores the offsets.
+run 0 groups reset-offsets rsA --to-latest --topic rs:2 --execute
+run 0 groups reset-offsets rsA --to-current --export
+same "--export" 'rs,0,7\nrs,1,5\nrs,2,2\n'
+cp "$T/out" "$T/saved.csv"
+run 0 groups reset-offsets rsA --to-earliest --execute
+run 0 groups reset-offsets rsA --to-current --export
+same "after --to-earliest" 'rs,0,0\nrs,1,0\nrs,2,0\n'
+run 0 groups reset-offsets rsA --from-file "$T/saved.csv"
+single_spaced
+same "--from-file, dry run" "GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET
+rsA rs 0 0 7
+rsA rs 1 0 5
+rsA rs 2 0 2\n"
+run 0 groups reset-offsets rsA --from-file "$T/saved.csv" --execute
+run 0 groups reset-offsets rsA --to-current --export
+cmp -s "$T/out" "$T/saved.csv" || fail "--from-file did not restore the exported offsets: $(cat "$T/out")"
+run 0 groups describe rsA --json
+python3 -c '
+import json, sys
+got = [(p["partition"], p["committed"]) for p in json.load(sys.stdin)["partitions"]]
+if got != [(0, 7), (1, 5), (2, 2)]:
+    sys.exit("committed: %r" % got)' <"$T/out" || fail "describe after --from-file"
+
+# A malformed line is named by its number; nothing is reset.
+printf 'rs,0,1\n\nrs,zero,1\n' >"$T/bad.csv"
+run 1 groups reset-offsets rsA --from-file "$T/bad.csv" --execute
+has "$T/err" "bad.csv:3: bad partition 'zero'"
+printf 'rs,0,1\nrs,1\n' >"$T/bad.csv"
+run 1 groups reset-offsets rsA --from-file "$T/bad.csv" --execute
+has "$T/err" "bad.csv:2: expected topic,partition,offset or group,topic,partition,offset"
+printf 'rs,0,-4\n' >"$T/bad.csv"
+run 1 groups reset-offsets rsA --from-file "$T/bad.csv" --execute
+has "$T/err" "bad.csv:1: bad offset '-4'"
+printf 'rs,0,1\r\nrs,9,1\r\n' >"$T/bad.csv"
+run 1 groups reset-offsets rsA --from-file "$T/bad.csv" --execute
+has "$T/err" "bad.csv:2: topic 'rs' has 3 partitions; there is no partition 9"
+printf 'rs,0,1\nnope,0,1\n' >"$T/bad.csv"
+run 1 groups reset-offsets rsA --from-file "$T/bad.csv" --execute
+has "$T/err" "bad.csv:2: topic 'nope' does not exist"
+printf 'rs,0,1\n' >"$T/bad.csv"
+run 1 groups reset-offsets --all-groups --from-file "$T/bad.csv"
+has "$T/err" "bad.csv:1: no group"
+run 1 groups reset-offsets rsA --from-file "$T/nothing-here.csv"
+has "$T/err" "cannot open"
+run 0 groups reset-offsets rsA --to-current --export
+cmp -s "$T/out" "$T/saved.csv" || fail "a refused --from-file changed the offsets: $(cat "$T/out")"
+
+# --all-groups: each group in turn; the CSV names the group first, and a
+# file of group,topic,partition,offset resets each group it names.
+run 0 groups reset-offsets rsB --topic rs:1 --to-offset 2 --execute
+run 0 groups reset-offsets --all-groups --topic rs:1 --to-latest --export
+same "--all-groups --export" 'other,rs,1,5\nrsA,rs,1,5\nrsB,rs,1,5\n'
+printf 'rsA,rs,0,1\n"rsB",rs,1,3\nrsA,rs,0,4\n' >"$T/groups.csv"
+run 0 groups reset-offsets --all-groups --from-file "$T/groups.csv" --execute --export
+same "--all-groups --from-file" 'rsA,rs,0,4\nrsB,rs,1,3\n'
+run 0 groups reset-offsets rsB --from-file "$T/groups.csv" --export
+same "--from-file of several groups, for one" 'rs,1,3\n'
+
+# Refused while a member is alive, and then nothing of the group changes;
+# --all-groups still resets the others.
+run 0 groups reset-offsets rsA --to-latest --topic rs --execute
+"$RILL" consume rs --group rsA >/dev/null 2>"$T/rs.err" &
+pr=$!
+pids=$pr
+await alive rsA || fail "the rs consumer never showed as alive"
+run 1 groups reset-offsets rsA --to-earliest --execute
+has "$T/err" "group 'rsA' has a live member"
+run 0 groups reset-offsets rsA --to-earliest
+has "$T/err" "group 'rsA' has 1 live member; --execute is refused"
+run 1 groups reset-offsets --all-groups --topic rs:1 --to-offset 1 --execute
+has "$T/err" "group 'rsA' has a live member"
+run 0 groups reset-offsets --all-groups --topic rs:1 --to-current --export
+same "--all-groups past a live member" 'other,rs,1,1\nrsA,rs,1,5\nrsB,rs,1,1\n'
+run 0 groups reset-offsets rsA --to-current --export
+same "a refused reset changed nothing" 'rs,0,10\nrs,1,5\nrs,2,2\n'
+kill -TERM $pr
+wait $pr || fail "the rs consumer exited $?: $(cat "$T/rs.err")"
+pids=""
+run 0 groups delete rsA
+run 0 groups delete rsB
+run 0 groups reset-offsets other --topic rs --to-earliest
+has "$T/out" "^other "
+run 0 topics delete rs
+
 # ---- dead letters back to their topics ----
 
 usage "dlt: missing command" dlt

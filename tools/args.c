@@ -79,8 +79,14 @@
     X(O_TO_EARLIEST, "to-earliest", 0, 0, RESET)                               \
     X(O_TO_LATEST, "to-latest", 0, 0, RESET)                                   \
     X(O_TO_DATETIME, "to-datetime", 0, 1, RESET)                               \
+    X(O_BY_DURATION, "by-duration", 0, 1, RESET)                               \
     X(O_TO_OFFSET, "to-offset", 0, 1, RESET)                                   \
+    X(O_SHIFT_BY, "shift-by", 0, 1, RESET)                                     \
+    X(O_TO_CURRENT, "to-current", 0, 0, RESET)                                 \
+    X(O_FROM_FILE, "from-file", 0, 1, RESET)                                   \
     X(O_TOPIC, "topic", 't', 1, RESET)                                         \
+    X(O_ALL_TOPICS, "all-topics", 0, 0, RESET)                                 \
+    X(O_EXPORT, "export", 0, 0, RESET)                                         \
     X(O_EXECUTE, "execute", 0, 0, RESET)                                       \
     X(O_DRY_RUN, "dry-run", 0, 0, RESET)                                       \
     X(O_NO_COMPACT, "no-compact", 0, 0, BIT(CLI_BACKUP))
@@ -128,7 +134,7 @@ static const cmd_spec cmds[] = {
     {CLI_CONSUME, "consume", 1, 1, "TOPIC"},
     {CLI_GROUPS_LIST, "groups list", 0, 0, NULL},
     {CLI_GROUPS_DESCRIBE, "groups describe", 0, 1, "GROUP"},
-    {CLI_GROUPS_RESET, "groups reset-offsets", 1, 1, "GROUP"},
+    {CLI_GROUPS_RESET, "groups reset-offsets", 0, 1, "GROUP"},
     {CLI_GROUPS_DELETE, "groups delete", 1, 1, "GROUP"},
     {CLI_VERIFY, "verify", 0, 1, "TOPIC"},
     {CLI_STATS, "stats", 0, 0, NULL},
@@ -567,30 +573,66 @@ static int apply_consume_opt(cli_cmd *c, const opt_use *u, char *err,
     return rc;
 }
 
+#define TARGETS                                                                \
+    "--to-earliest, --to-latest, --to-offset, --shift-by, --to-datetime, "     \
+    "--by-duration, --to-current, --from-file"
+
 static int apply_reset_opt(cli_cmd *c, const opt_use *u, char *err,
                            size_t errlen)
 {
+    static const int targets[] = {
+        [O_TO_EARLIEST - O_TO_EARLIEST] = CLI_RESET_EARLIEST,
+        [O_TO_LATEST - O_TO_EARLIEST] = CLI_RESET_LATEST,
+        [O_TO_DATETIME - O_TO_EARLIEST] = CLI_RESET_DATETIME,
+        [O_BY_DURATION - O_TO_EARLIEST] = CLI_RESET_DURATION,
+        [O_TO_OFFSET - O_TO_EARLIEST] = CLI_RESET_OFFSET,
+        [O_SHIFT_BY - O_TO_EARLIEST] = CLI_RESET_SHIFT,
+        [O_TO_CURRENT - O_TO_EARLIEST] = CLI_RESET_CURRENT,
+        [O_FROM_FILE - O_TO_EARLIEST] = CLI_RESET_FILE};
     int id = u->spec->id;
-    if (id >= O_TO_EARLIEST && id <= O_TO_OFFSET && c->reset_to >= 0)
-        return fail(err, errlen, "give one of --to-earliest, --to-latest, "
-                    "--to-datetime, --to-offset");
+    size_t topic_len;
+    const char *parts;
+    if (id >= O_TO_EARLIEST && id <= O_FROM_FILE) {
+        if (c->reset_to >= 0)
+            return fail(err, errlen, "give one of " TARGETS);
+        c->reset_to = targets[id - O_TO_EARLIEST];
+    }
     switch (id) {
-    case O_TO_EARLIEST:
-        c->reset_to = CLI_RESET_EARLIEST;
-        return 0;
-    case O_TO_LATEST:
-        c->reset_to = CLI_RESET_LATEST;
-        return 0;
     case O_TO_DATETIME:
-        c->reset_to = CLI_RESET_DATETIME;
         if (cli_parse_time(u->value, &c->reset_value))
             return fail(err, errlen, "bad time '%.40s' for --to-datetime "
                         "(expected e.g. 2024-05-01T12:00:00Z or epoch ms)",
                         u->value);
         return 0;
+    case O_BY_DURATION:
+        if (cli_parse_duration(u->value, &c->reset_value))
+            return fail(err, errlen, "bad duration '%.40s' for --by-duration "
+                        "(expected PnDTnHnMnS, such as PT10M or P1DT12H; "
+                        "not negative)", u->value);
+        return 0;
     case O_TO_OFFSET:
-        c->reset_to = CLI_RESET_OFFSET;
         return number(u, 0, INT64_MAX, &c->reset_value, err, errlen);
+    case O_SHIFT_BY:
+        if (parse_i64(u->value, &c->reset_value))
+            return fail(err, errlen, "bad number '%.40s' for --shift-by "
+                        "(expected an integer, negative to go back)",
+                        u->value);
+        return 0;
+    case O_FROM_FILE:
+        if (!*u->value)
+            return fail(err, errlen, "--from-file must not be empty");
+        c->from_file = u->value;
+        return 0;
+    case O_TOPIC:
+        if (cli_scope_split(u->value, &topic_len, &parts))
+            return fail(err, errlen, "bad --topic '%.40s' (expected TOPIC, "
+                        "or TOPIC:P,P,... with partitions 0..%d)", u->value,
+                        RILL_PARTITIONS_MAX - 1);
+        if (c->nscopes == CLI_SCOPES_MAX)
+            return fail(err, errlen, "too many --topic options (at most %d)",
+                        CLI_SCOPES_MAX);
+        c->scopes[c->nscopes++] = u->value;
+        return 0;
     }
     return 0;
 }
@@ -611,6 +653,9 @@ static const struct field_opt {
     {O_EXIT_AT_END, offsetof(cli_cmd, exit_at_end), 0, 0},
     {O_EXECUTE, offsetof(cli_cmd, execute), 0, 0},
     {O_ALL_GROUPS, offsetof(cli_cmd, all_groups), 0, 0},
+    {O_ALL_TOPICS, offsetof(cli_cmd, all_topics), 0, 0},
+    {O_EXPORT, offsetof(cli_cmd, export_csv), 0, 0},
+    {O_DRY_RUN, offsetof(cli_cmd, dry_run), 0, 0},
     {O_DIR, offsetof(cli_cmd, dir), 1, 1},
     {O_KEY_SEP, offsetof(cli_cmd, key_sep), 1, 1},
     {O_KEY, offsetof(cli_cmd, key), 1, 0},
@@ -618,7 +663,6 @@ static const struct field_opt {
     {O_GROUP, offsetof(cli_cmd, group), 1, 1},
     {O_CLIENT_ID, offsetof(cli_cmd, client_id), 1, 1},
     {O_NULL, offsetof(cli_cmd, null_text), 1, 0},
-    {O_TOPIC, offsetof(cli_cmd, topic), 1, 1},
 };
 
 static int apply_field(cli_cmd *c, const opt_use *u, char *err,
@@ -651,7 +695,6 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         return rc;
     switch (id) {
     case O_HELP:
-    case O_DRY_RUN: /* the default */
         return 0;
     case O_HEADER:
         return apply_header(c, u, err, errlen);
@@ -690,7 +733,8 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
 }
 
 /* Applies every option use, refusing those the command does not take
- * and repeats (but --header and --config, which add one each time). */
+ * and repeats (but --header, --config and --topic, which add one each
+ * time). */
 static int apply_all(cli_cmd *c, const scan_state *s, char *err,
                      size_t errlen)
 {
@@ -702,13 +746,35 @@ static int apply_all(cli_cmd *c, const scan_state *s, char *err,
                         "'rill %s'", o->name, cli_command_name(c->command));
         unsigned bit = 1u << (o->id % 32);
         if ((seen[o->id / 32] & bit) && o->id != O_HEADER &&
-            o->id != O_CONFIG)
+            o->id != O_CONFIG && o->id != O_TOPIC)
             return fail(err, errlen, "option '--%s' given twice", o->name);
         seen[o->id / 32] |= bit;
         int rc = apply(c, &s->uses[i], err, errlen);
         if (rc)
             return rc;
     }
+    return 0;
+}
+
+/* reset-offsets: whose offsets, where to, and which partitions. */
+static int check_reset(const cli_cmd *c, const char *name, char *err,
+                       size_t errlen)
+{
+    if (c->reset_to < 0)
+        return fail(err, errlen, "%s: give one of " TARGETS, name);
+    if (!c->name == !c->all_groups)
+        return fail(err, errlen, "%s: give a GROUP or --all-groups%s", name,
+                    c->name ? ", not both" : "");
+    if (c->nscopes && c->all_topics)
+        return fail(err, errlen, "%s: --topic and --all-topics exclude each "
+                    "other", name);
+    if (c->from_file && (c->nscopes || c->all_topics))
+        return fail(err, errlen, "%s: --from-file names its partitions; it "
+                    "cannot be combined with --%s", name,
+                    c->nscopes ? "topic" : "all-topics");
+    if (c->execute && c->dry_run)
+        return fail(err, errlen, "%s: --dry-run and --execute exclude each "
+                    "other", name);
     return 0;
 }
 
@@ -748,9 +814,8 @@ static int check_command(const cli_cmd *c, char *err, size_t errlen)
     if (c->command == CLI_GROUPS_DESCRIBE && c->name && c->all_groups)
         return fail(err, errlen, "%s: give GROUP or --all-groups, not "
                     "both", name);
-    if (c->command == CLI_GROUPS_RESET && c->reset_to < 0)
-        return fail(err, errlen, "%s: give one of --to-earliest, --to-latest, "
-                    "--to-datetime, --to-offset", name);
+    if (c->command == CLI_GROUPS_RESET)
+        return check_reset(c, name, err, errlen);
     return 0;
 }
 
@@ -970,4 +1035,106 @@ int cli_parse_time(const char *s, int64_t *ms)
         return -1;
     *ms = days_from_civil(y, m, d) * 86400000 + clock - zone * 60000LL;
     return *ms < 0 ? -1 : 0;
+}
+
+/* ---- durations ---- */
+
+/* The number at *s: digits, and for seconds a fraction (kept to ms). */
+static int duration_part(const char **s, int64_t *whole, int64_t *ms)
+{
+    const char *p = *s;
+    int scale = 100;
+    *whole = *ms = 0;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (*whole > (INT64_MAX - 9) / 10)
+            return -1;
+        *whole = *whole * 10 + (*p - '0');
+    }
+    if (*p == '.' || *p == ',') {
+        if (*++p < '0' || *p > '9')
+            return -1;
+        for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            *ms += scale ? (*p - '0') * scale : 0;
+    }
+    *s = p;
+    return 0;
+}
+
+int cli_parse_duration(const char *s, int64_t *ms)
+{
+    static const char units[] = "DHMS";
+    static const int64_t unit_ms[] = {86400000, 3600000, 60000, 1000};
+    int in_time = 0, next = 0, parts = 0;
+    int64_t total = 0;
+    if (strlen(s) > 64 || (*s != 'P' && *s != 'p'))
+        return -1;
+    for (s++; *s;) {
+        int64_t whole, frac;
+        if (*s == 'T' || *s == 't') {
+            if (in_time || !s[1])
+                return -1;
+            in_time = 1;
+            next = next > 1 ? next : 1;
+            s++;
+            continue;
+        }
+        if (duration_part(&s, &whole, &frac))
+            return -1;
+        char unit = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+        const char *hit = unit ? strchr(units, unit) : NULL;
+        int idx = hit ? (int)(hit - units) : -1;
+        /* days before T, the rest after it, each once and in order;
+         * a fraction only on seconds */
+        if (idx < next || (idx == 0) == in_time || (frac && idx != 3))
+            return -1;
+        if (whole > (INT64_MAX - total - frac) / unit_ms[idx])
+            return -1;
+        total += whole * unit_ms[idx] + frac;
+        next = idx + 1;
+        parts++;
+        s++;
+    }
+    *ms = total;
+    return parts ? 0 : -1;
+}
+
+/* ---- --topic TOPIC:P,P ---- */
+
+int cli_scope_next(const char **p, int32_t *partition)
+{
+    const char *s = *p;
+    int32_t v = 0;
+    size_t k = 0;
+    if (!*s)
+        return 0;
+    for (; s[k] >= '0' && s[k] <= '9'; k++) {
+        v = v * 10 + (s[k] - '0');
+        if (v >= RILL_PARTITIONS_MAX)
+            return -1;
+    }
+    if (k == 0 || (s[k] && s[k] != ',') || (s[k] == ',' && !s[k + 1]))
+        return -1;
+    *partition = v;
+    *p = s + k + (s[k] == ',');
+    return 1;
+}
+
+int cli_scope_split(const char *s, size_t *topic_len, const char **parts)
+{
+    const char *colon = strchr(s, ':');
+    int32_t partition;
+    int rc;
+    *topic_len = colon ? (size_t)(colon - s) : strlen(s);
+    *parts = colon ? colon + 1 : NULL;
+    if (*topic_len == 0 || *topic_len > RILL_TOPIC_NAME_MAX)
+        return -1;
+    if (!colon)
+        return 0;
+    const char *p = colon + 1;
+    int n = 0;
+    while ((rc = cli_scope_next(&p, &partition)) > 0)
+        n++;
+    return rc < 0 || n == 0 ? -1 : 0;
 }
