@@ -19,14 +19,14 @@
 #include <rill.h>
 
 #define BIT(c) (1u << (c))
-#define ALL (~0u)
-#define CFG (BIT(CLI_TOPICS_CREATE) | BIT(CLI_TOPICS_ALTER))
+#define ALL    (~0u)
+#define CFG    (BIT(CLI_TOPICS_CREATE) | BIT(CLI_TOPICS_ALTER))
 #define JSON                                                                   \
     (BIT(CLI_TOPICS_LIST) | BIT(CLI_TOPICS_DESCRIBE) | BIT(CLI_STATS) |        \
      BIT(CLI_GROUPS_LIST) | BIT(CLI_GROUPS_DESCRIBE) | BIT(CLI_CONSUME))
-#define PROD BIT(CLI_PRODUCE)
-#define CONS BIT(CLI_CONSUME)
-#define RESET BIT(CLI_GROUPS_RESET)
+#define PROD     BIT(CLI_PRODUCE)
+#define CONS     BIT(CLI_CONSUME)
+#define RESET    BIT(CLI_GROUPS_RESET)
 #define DESCRIBE BIT(CLI_GROUPS_DESCRIBE)
 
 /* Every option: id, long name, short name, takes a value, the commands
@@ -95,7 +95,7 @@ enum opt_id {
 #define OPT_ID_(id, name, short_name, has_arg, cmds) id,
     OPTIONS(OPT_ID_)
 #undef OPT_ID_
-    O_COUNT
+        O_COUNT
 };
 
 typedef struct opt_spec {
@@ -280,8 +280,8 @@ static void scan(scan_state *s, int argc, char **argv)
 /* The command named by ops[0..]: its id and how many words it took. A
  * family without a valid subcommand gives CLI_TOPICS, CLI_GROUPS or
  * CLI_DLT and an unknown word -1, each with a message in err. */
-static int resolve(const char *const *ops, size_t nops, size_t *used,
-                   char *err, size_t errlen)
+static int resolve(const char *const *ops, size_t nops, size_t *used, char *err,
+                   size_t errlen)
 {
     static const char *const family_cmds[] = {
         [CLI_TOPICS] = "create, list, describe, alter, delete",
@@ -366,12 +366,14 @@ static int number(const opt_use *u, int64_t min, int64_t max, int64_t *out,
     if (!parse_i64(u->value, out) && *out >= min && *out <= max)
         return 0;
     if (max == INT64_MAX)
-        return fail(err, errlen, "bad number '%.40s' for %s (expected "
-                    "an integer >= %lld)", u->value, u->label,
-                    (long long)min);
-    return fail(err, errlen, "bad number '%.40s' for %s (expected "
-                "%lld..%lld)", u->value, u->label, (long long)min,
-                (long long)max);
+        return fail(err, errlen,
+                    "bad number '%.40s' for %s (expected "
+                    "an integer >= %lld)",
+                    u->value, u->label, (long long)min);
+    return fail(err, errlen,
+                "bad number '%.40s' for %s (expected "
+                "%lld..%lld)",
+                u->value, u->label, (long long)min, (long long)max);
 }
 
 /* The index of value in the NULL-terminated words, or a usage error. */
@@ -383,8 +385,8 @@ static int choice(const opt_use *u, const char *const *words, int *out,
             *out = i;
             return 0;
         }
-    return fail(err, errlen, "bad value '%.40s' for %s (expected %s)",
-                u->value, u->label, expected);
+    return fail(err, errlen, "bad value '%.40s' for %s (expected %s)", u->value,
+                u->label, expected);
 }
 
 /* A retention limit: -1 for none, else positive. A zero is refused: the
@@ -393,8 +395,10 @@ static int limit(const opt_use *u, int64_t *out, char *err, size_t errlen)
 {
     if (!parse_i64(u->value, out) && (*out == -1 || *out > 0))
         return 0;
-    return fail(err, errlen, "bad value '%.40s' for %s (expected -1 for "
-                "no limit, or a number >= 1)", u->value, u->label);
+    return fail(err, errlen,
+                "bad value '%.40s' for %s (expected -1 for "
+                "no limit, or a number >= 1)",
+                u->value, u->label);
 }
 
 /* The topic settings; their CLI_SET_* bits follow the options' order. */
@@ -405,9 +409,8 @@ static int apply_topic_opt(cli_cmd *c, const opt_use *u, char *err,
                            size_t errlen)
 {
     static const char *const compressions[] = {"none", "zstd", NULL};
-    static const char *const cleanups[] = {"delete", "compact",
-                                           "compact,delete", "delete,compact",
-                                           NULL};
+    static const char *const cleanups[] = {
+        "delete", "compact", "compact,delete", "delete,compact", NULL};
     static const char *const partitioners[] = {"murmur2", "crc32", NULL};
     cli_topic_opts *t = &c->cfg;
     int64_t v = 0;
@@ -443,8 +446,8 @@ static int apply_topic_opt(cli_cmd *c, const opt_use *u, char *err,
         t->max_record_bytes = (uint32_t)v;
         break;
     case O_PARTITIONER:
-        return choice(u, partitioners, &t->partitioner, "murmur2 or crc32",
-                      err, errlen);
+        return choice(u, partitioners, &t->partitioner, "murmur2 or crc32", err,
+                      errlen);
     case O_DELETE_RETENTION_MS: /* 0 would mean the library's default */
         return number(u, 1, INT64_MAX, &t->delete_retention_ms, err, errlen);
     case O_RETAIN_GROUPS:
@@ -477,14 +480,15 @@ static const struct config_key {
 };
 
 /* --config KEY=VALUE: the setting's own option, named by its key. */
-static int apply_config(cli_cmd *c, const opt_use *u, char *err,
-                        size_t errlen)
+static int apply_config(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
 {
     const char *eq = strchr(u->value, '=');
     size_t len = eq ? (size_t)(eq - u->value) : 0;
     if (!eq || !len)
-        return fail(err, errlen, "bad --config '%.40s' (expected KEY=VALUE, "
-                    "such as retention.ms=86400000)", u->value);
+        return fail(err, errlen,
+                    "bad --config '%.40s' (expected KEY=VALUE, "
+                    "such as retention.ms=86400000)",
+                    u->value);
     for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
         const struct config_key *k = &config_keys[i];
         if (strlen(k->name) != len || memcmp(k->name, u->value, len))
@@ -492,12 +496,13 @@ static int apply_config(cli_cmd *c, const opt_use *u, char *err,
         opt_use set = {&opts[k->opt], eq + 1, k->name};
         return apply_topic_opt(c, &set, err, errlen);
     }
-    return fail(err, errlen, "unknown config '%.*s' (known: "
+    return fail(err, errlen,
+                "unknown config '%.*s' (known: "
                 "retention.ms, retention.bytes, cleanup.policy, "
                 "delete.retention.ms, max.message.bytes, compression.type, "
                 "compression.level, partitioner, retain.groups, "
-                "retain.groups.max.bytes)", (int)(len > 40 ? 40 : len),
-                u->value);
+                "retain.groups.max.bytes)",
+                (int)(len > 40 ? 40 : len), u->value);
 }
 
 static int apply_header(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
@@ -507,8 +512,10 @@ static int apply_header(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         return fail(err, errlen, "bad header '%.40s' (expected KEY=VALUE)",
                     u->value);
     if (eq - u->value > 255)
-        return fail(err, errlen, "header key of %d bytes is too long (at "
-                    "most 255)", (int)(eq - u->value));
+        return fail(err, errlen,
+                    "header key of %d bytes is too long (at "
+                    "most 255)",
+                    (int)(eq - u->value));
     if (c->nheaders == CLI_HEADERS_MAX)
         return fail(err, errlen, "too many --header options (at most %d)",
                     CLI_HEADERS_MAX);
@@ -524,7 +531,8 @@ static int check_format(const char *fmt, char *err, size_t errlen)
     do {
         cli_fmt_next(&p, &t);
         if (t.kind == CLI_FMT_BAD)
-            return fail(err, errlen, "bad --format: unknown %s '%.2s' (see "
+            return fail(err, errlen,
+                        "bad --format: unknown %s '%.2s' (see "
                         "'rill consume --help')",
                         *p == '%' ? "placeholder" : "escape", p);
     } while (t.kind != CLI_FMT_END);
@@ -544,13 +552,16 @@ static int apply_consume_opt(cli_cmd *c, const opt_use *u, char *err,
         else if (!strcmp(u->value, "latest"))
             c->offset = CLI_OFFSET_END;
         else if (parse_i64(u->value, &c->offset) || c->offset < 0)
-            rc = fail(err, errlen, "bad offset '%.40s' for --offset (expected "
-                      "a number >= 0, earliest or latest)", u->value);
+            rc = fail(err, errlen,
+                      "bad offset '%.40s' for --offset (expected "
+                      "a number >= 0, earliest or latest)",
+                      u->value);
         break;
     case O_MAX:
     case O_MAX_MESSAGES: /* Kafka's console consumer's name for --max */
         if (c->max >= 0)
-            return fail(err, errlen, "--max and --max-messages are one "
+            return fail(err, errlen,
+                        "--max and --max-messages are one "
                         "option; give it once");
         rc = number(u, 0, INT64_MAX, &c->max, err, errlen);
         break;
@@ -565,7 +576,8 @@ static int apply_consume_opt(cli_cmd *c, const opt_use *u, char *err,
     case O_ESCAPE:
     case O_BASE64:
         if (c->encoding != CLI_ENC_RAW)
-            return fail(err, errlen, "--escape and --base64 exclude each "
+            return fail(err, errlen,
+                        "--escape and --base64 exclude each "
                         "other");
         c->encoding = u->spec->id == O_ESCAPE ? CLI_ENC_ESCAPE : CLI_ENC_BASE64;
         break;
@@ -600,21 +612,25 @@ static int apply_reset_opt(cli_cmd *c, const opt_use *u, char *err,
     switch (id) {
     case O_TO_DATETIME:
         if (cli_parse_time(u->value, &c->reset_value))
-            return fail(err, errlen, "bad time '%.40s' for --to-datetime "
+            return fail(err, errlen,
+                        "bad time '%.40s' for --to-datetime "
                         "(expected e.g. 2024-05-01T12:00:00Z or epoch ms)",
                         u->value);
         return 0;
     case O_BY_DURATION:
         if (cli_parse_duration(u->value, &c->reset_value))
-            return fail(err, errlen, "bad duration '%.40s' for --by-duration "
+            return fail(err, errlen,
+                        "bad duration '%.40s' for --by-duration "
                         "(expected PnDTnHnMnS, such as PT10M or P1DT12H; "
-                        "not negative)", u->value);
+                        "not negative)",
+                        u->value);
         return 0;
     case O_TO_OFFSET:
         return number(u, 0, INT64_MAX, &c->reset_value, err, errlen);
     case O_SHIFT_BY:
         if (parse_i64(u->value, &c->reset_value))
-            return fail(err, errlen, "bad number '%.40s' for --shift-by "
+            return fail(err, errlen,
+                        "bad number '%.40s' for --shift-by "
                         "(expected an integer, negative to go back)",
                         u->value);
         return 0;
@@ -625,9 +641,10 @@ static int apply_reset_opt(cli_cmd *c, const opt_use *u, char *err,
         return 0;
     case O_TOPIC:
         if (cli_scope_split(u->value, &topic_len, &parts))
-            return fail(err, errlen, "bad --topic '%.40s' (expected TOPIC, "
-                        "or TOPIC:P,P,... with partitions 0..%d)", u->value,
-                        RILL_PARTITIONS_MAX - 1);
+            return fail(err, errlen,
+                        "bad --topic '%.40s' (expected TOPIC, "
+                        "or TOPIC:P,P,... with partitions 0..%d)",
+                        u->value, RILL_PARTITIONS_MAX - 1);
         if (c->nscopes == CLI_SCOPES_MAX)
             return fail(err, errlen, "too many --topic options (at most %d)",
                         CLI_SCOPES_MAX);
@@ -665,8 +682,8 @@ static const struct field_opt {
     {O_NULL, offsetof(cli_cmd, null_text), 1, 0},
 };
 
-static int apply_field(cli_cmd *c, const opt_use *u, char *err,
-                       size_t errlen, int *done)
+static int apply_field(cli_cmd *c, const opt_use *u, char *err, size_t errlen,
+                       int *done)
 {
     for (size_t i = 0; i < sizeof field_opts / sizeof field_opts[0]; i++) {
         const struct field_opt *f = &field_opts[i];
@@ -722,7 +739,8 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
         return apply_consume_opt(c, u, err, errlen);
     if (id <= O_STATE) { /* groups describe's views */
         if (c->view >= 0)
-            return fail(err, errlen, "give one of --offsets, --members, "
+            return fail(err, errlen,
+                        "give one of --offsets, --members, "
                         "--state");
         c->view = id == O_MEMBERS ? CLI_VIEW_MEMBERS
                   : id == O_STATE ? CLI_VIEW_STATE
@@ -735,15 +753,16 @@ static int apply(cli_cmd *c, const opt_use *u, char *err, size_t errlen)
 /* Applies every option use, refusing those the command does not take
  * and repeats (but --header, --config and --topic, which add one each
  * time). */
-static int apply_all(cli_cmd *c, const scan_state *s, char *err,
-                     size_t errlen)
+static int apply_all(cli_cmd *c, const scan_state *s, char *err, size_t errlen)
 {
     unsigned seen[(O_COUNT + 31) / 32] = {0};
     for (size_t i = 0; i < s->nuses; i++) {
         const opt_spec *o = s->uses[i].spec;
         if (!(o->cmds & BIT(c->command)))
-            return fail(err, errlen, "option '--%s' does not apply to "
-                        "'rill %s'", o->name, cli_command_name(c->command));
+            return fail(err, errlen,
+                        "option '--%s' does not apply to "
+                        "'rill %s'",
+                        o->name, cli_command_name(c->command));
         unsigned bit = 1u << (o->id % 32);
         if ((seen[o->id / 32] & bit) && o->id != O_HEADER &&
             o->id != O_CONFIG && o->id != O_TOPIC)
@@ -766,15 +785,20 @@ static int check_reset(const cli_cmd *c, const char *name, char *err,
         return fail(err, errlen, "%s: give a GROUP or --all-groups%s", name,
                     c->name ? ", not both" : "");
     if (c->nscopes && c->all_topics)
-        return fail(err, errlen, "%s: --topic and --all-topics exclude each "
-                    "other", name);
+        return fail(err, errlen,
+                    "%s: --topic and --all-topics exclude each "
+                    "other",
+                    name);
     if (c->from_file && (c->nscopes || c->all_topics))
-        return fail(err, errlen, "%s: --from-file names its partitions; it "
-                    "cannot be combined with --%s", name,
-                    c->nscopes ? "topic" : "all-topics");
+        return fail(err, errlen,
+                    "%s: --from-file names its partitions; it "
+                    "cannot be combined with --%s",
+                    name, c->nscopes ? "topic" : "all-topics");
     if (c->execute && c->dry_run)
-        return fail(err, errlen, "%s: --dry-run and --execute exclude each "
-                    "other", name);
+        return fail(err, errlen,
+                    "%s: --dry-run and --execute exclude each "
+                    "other",
+                    name);
     return 0;
 }
 
@@ -785,35 +809,47 @@ static int check_command(const cli_cmd *c, char *err, size_t errlen)
     if (c->command == CLI_TOPICS_CREATE && !(c->cfg.set & CLI_SET_PARTITIONS))
         return fail(err, errlen, "%s: --partitions N is required", name);
     if (c->command == CLI_TOPICS_ALTER && !c->cfg.set)
-        return fail(err, errlen, "%s: nothing to change (give --config "
+        return fail(err, errlen,
+                    "%s: nothing to change (give --config "
                     "KEY=VALUE, --partitions N, --retention-ms MS, ...)",
                     name);
     if (c->command == CLI_PRODUCE && c->key_sep && (c->file || c->key))
-        return fail(err, errlen, "%s: --key-separator cannot be combined "
-                    "with --%s", name, c->file ? "file" : "key");
+        return fail(err, errlen,
+                    "%s: --key-separator cannot be combined "
+                    "with --%s",
+                    name, c->file ? "file" : "key");
     if (c->command == CLI_CONSUME) {
         if (c->group && (c->partition >= 0 || c->has_offset))
-            return fail(err, errlen, "%s: --group cannot be combined with "
-                        "--%s (a group assigns partitions and offsets)", name,
-                        c->partition >= 0 ? "partition" : "offset");
+            return fail(err, errlen,
+                        "%s: --group cannot be combined with "
+                        "--%s (a group assigns partitions and offsets)",
+                        name, c->partition >= 0 ? "partition" : "offset");
         if (c->from_beginning && c->has_offset)
-            return fail(err, errlen, "%s: --from-beginning cannot be "
-                        "combined with --offset", name);
+            return fail(err, errlen,
+                        "%s: --from-beginning cannot be "
+                        "combined with --offset",
+                        name);
         if (c->follow && c->exit_at_end)
-            return fail(err, errlen, "%s: --follow and --exit-at-end "
-                        "exclude each other", name);
+            return fail(err, errlen,
+                        "%s: --follow and --exit-at-end "
+                        "exclude each other",
+                        name);
         if (c->json && (c->format != default_format || c->encoding ||
                         c->null_text != default_null))
-            return fail(err, errlen, "%s: --json prints every field as "
-                        "JSON; it cannot be combined with --%s", name,
-                        c->format != default_format ? "format"
+            return fail(err, errlen,
+                        "%s: --json prints every field as "
+                        "JSON; it cannot be combined with --%s",
+                        name,
+                        c->format != default_format     ? "format"
                         : c->encoding == CLI_ENC_ESCAPE ? "escape"
                         : c->encoding == CLI_ENC_BASE64 ? "base64"
                                                         : "null");
     }
     if (c->command == CLI_GROUPS_DESCRIBE && c->name && c->all_groups)
-        return fail(err, errlen, "%s: give GROUP or --all-groups, not "
-                    "both", name);
+        return fail(err, errlen,
+                    "%s: give GROUP or --all-groups, not "
+                    "both",
+                    name);
     if (c->command == CLI_GROUPS_RESET)
         return check_reset(c, name, err, errlen);
     return 0;
@@ -838,8 +874,8 @@ static int operands(cli_cmd *c, const char *const *ops, size_t n, char *err,
 }
 
 /* `rill help [COMMAND...]`: the command to explain. */
-static int help_target(cli_cmd *c, const char *const *ops, size_t n,
-                       char *err, size_t errlen)
+static int help_target(cli_cmd *c, const char *const *ops, size_t n, char *err,
+                       size_t errlen)
 {
     size_t used;
     int id = resolve(ops, n, &used, err, errlen);
@@ -1026,8 +1062,8 @@ int cli_parse_time(const char *s, int64_t *ms)
         return -1;
     if (*s && strspn(s, "0123456789") == strlen(s))
         return parse_i64(s, ms);
-    if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &m) ||
-        *s++ != '-' || digits(&s, 2, &d))
+    if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &m) || *s++ != '-' ||
+        digits(&s, 2, &d))
         return -1;
     if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
         return -1;

@@ -82,17 +82,17 @@ enum cli_reset {
     CLI_RESET_FILE      /* from_file's offsets */
 };
 
-#define CLI_HEADERS_MAX 64
-#define CLI_SCOPES_MAX 64 /* --topic options */
-#define CLI_ARGS_MAX 256
-#define CLI_SYNC_DEFAULT (-1)
+#define CLI_HEADERS_MAX      64
+#define CLI_SCOPES_MAX       64 /* --topic options */
+#define CLI_ARGS_MAX         256
+#define CLI_SYNC_DEFAULT     (-1)
 #define CLI_OFFSET_BEGINNING (-2) /* --offset earliest */
-#define CLI_OFFSET_END (-1)       /* --offset latest */
+#define CLI_OFFSET_END       (-1) /* --offset latest */
 
 typedef struct cli_cmd {
-    int command;  /* enum cli_command */
-    int help_for; /* CLI_HELP: the command to explain (CLI_MAIN: all);
-                     on a usage error, the command whose --help to suggest */
+    int command;     /* enum cli_command */
+    int help_for;    /* CLI_HELP: the command to explain (CLI_MAIN: all);
+                        on a usage error, the command whose --help to suggest */
     const char *dir; /* -d/--dir, or NULL (then RILL_DIR applies) */
     int json;
     const char *name; /* the TOPIC or GROUP operand, or NULL */
@@ -117,11 +117,11 @@ typedef struct cli_cmd {
     int has_offset;
     int64_t offset; /* >= 0, CLI_OFFSET_BEGINNING or CLI_OFFSET_END */
     const char *group, *client_id;
-    int64_t max;    /* consume (--max, --max-messages), dlt redrive;
-                       -1: unlimited */
-    int timeout_ms; /* stop after this long without records; -1: never */
-    const char *format; /* validated; "%v\n" when not given */
-    int encoding;       /* enum cli_encoding */
+    int64_t max;           /* consume (--max, --max-messages), dlt redrive;
+                              -1: unlimited */
+    int timeout_ms;        /* stop after this long without records; -1: never */
+    const char *format;    /* validated; "%v\n" when not given */
+    int encoding;          /* enum cli_encoding */
     const char *null_text; /* printed for a missing key or value */
 
     /* groups describe (all_groups also reset-offsets; verbose also) */

@@ -27,7 +27,7 @@
 #include "out.h"
 #include "tool.h"
 
-#define POLL_SLICE_MS 100 /* how often a stop request is noticed */
+#define POLL_SLICE_MS    100 /* how often a stop request is noticed */
 #define MAX_POLL_RECORDS 500
 
 static volatile sig_atomic_t stop_requested;
@@ -124,8 +124,8 @@ static void put_field(const cli_cmd *c, const rill_record *rec, char field)
 /* A key, value or header value in JSON: a string where the bytes are
  * valid UTF-8, else base64 under "<name>_base64", so every byte comes
  * back; null when absent. */
-static void json_bytes(json_out *j, const char *name, const void *p,
-                       size_t n, int present)
+static void json_bytes(json_out *j, const char *name, const void *p, size_t n,
+                       int present)
 {
     char b64name[32];
     if (!present) {
@@ -229,8 +229,8 @@ static int consumer_start(const cli_cmd *c, rill *r, rill_consumer **out)
     o.group_id = c->group;
     o.client_id = c->client_id ? c->client_id : "rill-consume";
     if (c->group) /* as Kafka's console consumer: new records, unless */
-        o.auto_offset_reset = c->from_beginning ? RILL_RESET_EARLIEST
-                                                : RILL_RESET_LATEST;
+        o.auto_offset_reset =
+            c->from_beginning ? RILL_RESET_EARLIEST : RILL_RESET_LATEST;
     if (c->max > 0 && c->max < MAX_POLL_RECORDS)
         o.max_poll_records = (unsigned)c->max;
     if ((rc = rill_consumer_new(out, r, &o))) {

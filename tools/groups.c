@@ -129,8 +129,8 @@ static const char *owned(char *buf, size_t len, const rill_group_member_info *m)
         int end = i + 1 == m->assigned_count ||
                   strcmp(m->assigned[i + 1].topic, tp->topic);
         int w = snprintf(buf + k, len - k, "%s%s%s%d%s", i && !same ? "," : "",
-                         same ? "" : tp->topic, same ? "," : "(",
-                         tp->partition, end ? ")" : "");
+                         same ? "" : tp->topic, same ? "," : "(", tp->partition,
+                         end ? ")" : "");
         k += w > 0 ? (size_t)w : 0;
     }
     return m->assigned_count ? buf : "-";
@@ -254,13 +254,12 @@ static void group_json(json_out *j, const cli_cmd *c, const rill_group_info *g)
  * offset shows '-' for both, and a note says what a member would read. */
 static int offsets_text(const group_set *set)
 {
-    static const char *const cols[] = {"GROUP", "TOPIC", "PARTITION",
-                                       "CURRENT-OFFSET", "LOG-END-OFFSET",
-                                       "LAG", "LOST", "CONSUMER-ID",
-                                       "CLIENT-ID"};
-    static const char *const no_lost[] = {"GROUP", "TOPIC", "PARTITION",
-                                          "CURRENT-OFFSET", "LOG-END-OFFSET",
-                                          "LAG", "CONSUMER-ID", "CLIENT-ID"};
+    static const char *const cols[] = {
+        "GROUP", "TOPIC", "PARTITION",   "CURRENT-OFFSET", "LOG-END-OFFSET",
+        "LAG",   "LOST",  "CONSUMER-ID", "CLIENT-ID"};
+    static const char *const no_lost[] = {
+        "GROUP",          "TOPIC", "PARTITION",   "CURRENT-OFFSET",
+        "LOG-END-OFFSET", "LAG",   "CONSUMER-ID", "CLIENT-ID"};
     int lost = 0;
     int64_t unread = 0; /* on partitions without a committed offset */
     size_t uncommitted = 0;
@@ -310,7 +309,7 @@ static int offsets_text(const group_set *set)
  * whether it is alive, its last poll and its partitions. */
 static int members_text(const cli_cmd *c, const group_set *set)
 {
-    static const char *const cols[] = {"GROUP", "CONSUMER-ID", "HOST/PID",
+    static const char *const cols[] = {"GROUP",     "CONSUMER-ID", "HOST/PID",
                                        "CLIENT-ID", "#PARTITIONS", "ALIVE",
                                        "LAST-POLL", "ASSIGNMENT"};
     out_table *t = c->verbose ? table_new(8, cols, "llllrlrl")
@@ -343,8 +342,8 @@ static int members_text(const cli_cmd *c, const group_set *set)
 /* GROUP ASSIGNMENT-STRATEGY STATE #MEMBERS GENERATION. */
 static int state_text(const group_set *set)
 {
-    static const char *const cols[] = {"GROUP", "ASSIGNMENT-STRATEGY",
-                                       "STATE", "#MEMBERS", "GENERATION"};
+    static const char *const cols[] = {"GROUP", "ASSIGNMENT-STRATEGY", "STATE",
+                                       "#MEMBERS", "GENERATION"};
     out_table *t = table_new(5, cols, "lllrr");
     for (size_t k = 0; k < set->n; k++) {
         const rill_group_info *g = set->g[k];
@@ -456,8 +455,8 @@ static int plan_partition(reset_plan *plan, size_t from, const char *group,
 /* One field of a CSV record (RFC 4180: quotes around a field with a
  * comma, quote or line break, quotes inside doubled) into out, at most
  * outlen - 1 bytes (-1 beyond). *line counts the line breaks passed. */
-static int csv_field(const char **p, const char *end, char *out,
-                     size_t outlen, long *line)
+static int csv_field(const char **p, const char *end, char *out, size_t outlen,
+                     long *line)
 {
     const char *s = *p;
     size_t k = 0;
@@ -482,7 +481,7 @@ static int csv_field(const char **p, const char *end, char *out,
     *p = s;
     /* a field ends at a comma, the end of its line, or of the file */
     return !open && (s == end || *s == ',' || *s == '\n' || *s == '\r') ? 0
-                                                                          : -1;
+                                                                        : -1;
 }
 
 static int csv_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -583,8 +582,8 @@ static int read_plan_file(const cli_cmd *c, reset_file *f)
             continue;
         }
         for (;;) {
-            bad = n == 4 || csv_field(&p, end, fields[n], sizeof fields[n],
-                                      &line) != 0;
+            bad = n == 4 ||
+                  csv_field(&p, end, fields[n], sizeof fields[n], &line) != 0;
             if (bad)
                 break;
             n++;
@@ -598,8 +597,8 @@ static int read_plan_file(const cli_cmd *c, reset_file *f)
             bad = 1;
         if (bad || (n != 3 && n != 4))
             return tool_error("%s:%ld: expected topic,partition,offset or "
-                              "group,topic,partition,offset", c->from_file,
-                              at);
+                              "group,topic,partition,offset",
+                              c->from_file, at);
         const char *group = n == 4 ? fields[0] : c->name;
         const char *topic = fields[n - 3];
         if (!group)
@@ -610,12 +609,12 @@ static int read_plan_file(const cli_cmd *c, reset_file *f)
             return tool_error("%s:%ld: empty %s", c->from_file, at,
                               *group ? "topic" : "group");
         if (csv_int(fields[n - 2], 0, RILL_PARTITIONS_MAX - 1, &partition))
-            return tool_error("%s:%ld: bad partition '%.40s'", c->from_file,
-                              at, fields[n - 2]);
+            return tool_error("%s:%ld: bad partition '%.40s'", c->from_file, at,
+                              fields[n - 2]);
         if (csv_int(fields[n - 1], 0, INT64_MAX, &offset))
             return tool_error("%s:%ld: bad offset '%.40s' (expected a "
-                              "number >= 0)", c->from_file, at,
-                              fields[n - 1]);
+                              "number >= 0)",
+                              c->from_file, at, fields[n - 1]);
         if (p < end)
             p++, line++; /* the line's end */
         if (c->name && strcmp(group, c->name))
@@ -692,11 +691,11 @@ static int partition_of(const cli_cmd *c, rill *r, topic_cache *tc,
     if ((size_t)row->partition >= tc->info->partition_count) {
         char at[PATH_MAX_SHOWN + 32] = "";
         if (row->line)
-            snprintf(at, sizeof at, "%.*s:%ld: ", PATH_MAX_SHOWN,
-                     c->from_file, row->line);
+            snprintf(at, sizeof at, "%.*s:%ld: ", PATH_MAX_SHOWN, c->from_file,
+                     row->line);
         return tool_error("%stopic '%s' has %zu partition%s; there is no "
-                          "partition %d", at, row->topic,
-                          tc->info->partition_count,
+                          "partition %d",
+                          at, row->topic, tc->info->partition_count,
                           tc->info->partition_count == 1 ? "" : "s",
                           row->partition);
     }
@@ -706,7 +705,7 @@ static int partition_of(const cli_cmd *c, rill *r, topic_cache *tc,
 
 static int64_t clamp(int64_t v, const rill_partition_info *p)
 {
-    return v < p->first_offset ? p->first_offset
+    return v < p->first_offset  ? p->first_offset
            : v > p->next_offset ? p->next_offset
                                 : v;
 }
@@ -717,10 +716,12 @@ static void note_clamped(const reset_row *row, int64_t asked,
                          const rill_partition_info *p)
 {
     if (asked != row->target)
-        fprintf(stderr, "note: group '%s' %s/%d: offset %lld is outside the "
-                "log (%lld..%lld); %lld instead\n", row->group, row->topic,
-                row->partition, (long long)asked, (long long)p->first_offset,
-                (long long)p->next_offset, (long long)row->target);
+        fprintf(stderr,
+                "note: group '%s' %s/%d: offset %lld is outside the "
+                "log (%lld..%lld); %lld instead\n",
+                row->group, row->topic, row->partition, (long long)asked,
+                (long long)p->first_offset, (long long)p->next_offset,
+                (long long)row->target);
 }
 
 /* The committed offset moved by a shift, saturating (clamp does the
@@ -766,25 +767,24 @@ static int plan_targets(const cli_cmd *c, rill *r, reset_plan *plan,
                                row->topic);
                 break;
             }
-            row->target = tp.offset == RILL_OFFSET_END ? p->next_offset
-                                                       : tp.offset;
-            row->request = tp.offset == RILL_OFFSET_END ? INT64_MAX
-                                                        : tp.offset;
+            row->target =
+                tp.offset == RILL_OFFSET_END ? p->next_offset : tp.offset;
+            row->request = tp.offset == RILL_OFFSET_END ? INT64_MAX : tp.offset;
             break;
         case CLI_RESET_CURRENT: /* as Kafka: no offset, the log's end */
             row->target = row->current == RILL_OFFSET_INVALID
                               ? p->next_offset
                               : clamp(row->current, p);
-            row->request = row->current == RILL_OFFSET_INVALID
-                               ? INT64_MAX
-                               : row->current;
+            row->request =
+                row->current == RILL_OFFSET_INVALID ? INT64_MAX : row->current;
             break;
         case CLI_RESET_SHIFT:
             if (row->current == RILL_OFFSET_INVALID && !c->nscopes) {
                 /* --all-topics: as Kafka's, the committed partitions */
-                fprintf(stderr, "note: group '%s' %s/%d has no committed "
-                        "offset to shift; it is left as it is\n", row->group,
-                        row->topic, row->partition);
+                fprintf(stderr,
+                        "note: group '%s' %s/%d has no committed "
+                        "offset to shift; it is left as it is\n",
+                        row->group, row->topic, row->partition);
                 row->line = -1; /* dropped below */
                 break;
             }
@@ -792,8 +792,9 @@ static int plan_targets(const cli_cmd *c, rill *r, reset_plan *plan,
                 rc = tool_error("cannot shift group '%s' on %s/%d: it has "
                                 "no committed offset there (reset it "
                                 "another way, or leave it out with "
-                                "--topic %s:P,...)", row->group, row->topic,
-                                row->partition, row->topic);
+                                "--topic %s:P,...)",
+                                row->group, row->topic, row->partition,
+                                row->topic);
                 break;
             }
             asked = shifted(row->current, c->reset_value);
@@ -857,8 +858,7 @@ static int plan_scope(rill *r, const char *group, const char *scope,
  * --topic, or (--all-topics, the default) every partition of each topic
  * the group has committed offsets for; then where each goes. */
 static int plan_group(const cli_cmd *c, rill *r, const char *group,
-                      const reset_file *file, reset_plan *plan,
-                      size_t *live)
+                      const reset_file *file, reset_plan *plan, size_t *live)
 {
     rill_group_info *g = NULL;
     size_t from = plan->n;
@@ -872,15 +872,13 @@ static int plan_group(const cli_cmd *c, rill *r, const char *group,
             const reset_row *line = &file->lines.rows[i];
             if (!strcmp(line->group, group))
                 rc = plan_partition(plan, from, group, line->topic,
-                                    line->partition, line->request,
-                                    line->line);
+                                    line->partition, line->request, line->line);
         }
     } else if (c->nscopes) {
         for (size_t i = 0; i < c->nscopes && rc == EXIT_OK; i++)
             rc = plan_scope(r, group, c->scopes[i], plan, from);
     } else {
-        for (size_t i = 0; g && i < g->partition_count && rc == EXIT_OK;
-             i++) {
+        for (size_t i = 0; g && i < g->partition_count && rc == EXIT_OK; i++) {
             const rill_group_partition_info *p = &g->partitions[i];
             /* a topic planned already has its partition 0 in the plan */
             if (p->committed == RILL_OFFSET_INVALID ||
@@ -919,8 +917,7 @@ static int print_plan(const reset_plan *plan)
 
 /* Sets one group's offsets, all its partitions in one call, then reads
  * back what the group now has committed. */
-static int execute_group(rill *r, const char *group, reset_row *rows,
-                         size_t n)
+static int execute_group(rill *r, const char *group, reset_row *rows, size_t n)
 {
     rill_topic_partition *tps = calloc(n ? n : 1, sizeof *tps);
     rill_group_info *g;
@@ -979,8 +976,7 @@ static int group_reset(const cli_cmd *c, rill *r)
     int rc = c->from_file ? read_plan_file(c, &file) : EXIT_OK;
     int failed = 0;
     if (rc == EXIT_OK)
-        rc = reset_groups(c, r, c->from_file ? &file : NULL, &groups,
-                          &ngroups);
+        rc = reset_groups(c, r, c->from_file ? &file : NULL, &groups, &ngroups);
     for (size_t i = 0; i < ngroups && rc == EXIT_OK; i++) {
         size_t from = plan.n, live = 0;
         rc = plan_group(c, r, groups[i], c->from_file ? &file : NULL, &plan,
@@ -991,12 +987,15 @@ static int group_reset(const cli_cmd *c, rill *r)
             plan.n = from; /* nothing of it changed: not shown */
         }
         if (rc == EXIT_OK && !c->execute && live && plan.n > from)
-            fprintf(stderr, "note: group '%s' has %zu live member%s; "
-                    "--execute is refused until %s\n", groups[i], live,
-                    live == 1 ? "" : "s", live == 1 ? "it stops" : "they stop");
+            fprintf(stderr,
+                    "note: group '%s' has %zu live member%s; "
+                    "--execute is refused until %s\n",
+                    groups[i], live, live == 1 ? "" : "s",
+                    live == 1 ? "it stops" : "they stop");
         if (rc == EXIT_OK && c->name && plan.n == from && !failed)
             rc = tool_error("group '%s' has no committed offsets to reset; "
-                            "name a topic with --topic", c->name);
+                            "name a topic with --topic",
+                            c->name);
     }
     if (rc == EXIT_OK && !c->name && ngroups == 0)
         rc = tool_error("there are no groups to reset");

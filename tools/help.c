@@ -82,28 +82,28 @@ static const char topics_text[] =
     "Run 'rill topics COMMAND --help' for details.\n";
 
 #define TOPIC_SETTINGS                                                         \
-    "    --config KEY=VALUE      a setting by name; repeatable. Kafka's:\n"   \
-    "                            retention.ms, retention.bytes,\n"           \
-    "                            cleanup.policy, delete.retention.ms,\n"     \
-    "                            max.message.bytes, compression.type;\n"     \
-    "                            rill's: compression.level, partitioner,\n"  \
-    "                            retain.groups, retain.groups.max.bytes.\n"  \
-    "                            The options below set the same.\n"          \
-    "    --partitions N          partitions (1..65536); alter may only add\n" \
-    "    --retention-ms MS       keep records this long; -1 forever\n"        \
-    "    --retention-bytes N     per partition; -1 unlimited\n"               \
-    "    --cleanup POLICY        delete, compact or compact,delete\n"         \
-    "    --delete-retention-ms MS  how long a compacted topic keeps\n"        \
-    "                            tombstones (default a day)\n"                \
-    "    --retain-groups G,G     retention waits for these groups to\n"       \
-    "                            commit past records ('' for none)\n"         \
-    "    --retain-groups-max-bytes N  per partition: beyond it records go\n"  \
-    "                            anyway (required with --retain-groups)\n"    \
-    "    --compression C         zstd or none\n"                              \
-    "    --compression-level N   zstd level -7..22; 0 zstd's default\n"       \
-    "    --max-record-bytes N    largest record (key+value+headers);\n"       \
-    "                            at most 67108864\n"                          \
-    "    --partitioner P         murmur2 (Kafka's Java client) or crc32\n"    \
+    "    --config KEY=VALUE      a setting by name; repeatable. Kafka's:\n"    \
+    "                            retention.ms, retention.bytes,\n"             \
+    "                            cleanup.policy, delete.retention.ms,\n"       \
+    "                            max.message.bytes, compression.type;\n"       \
+    "                            rill's: compression.level, partitioner,\n"    \
+    "                            retain.groups, retain.groups.max.bytes.\n"    \
+    "                            The options below set the same.\n"            \
+    "    --partitions N          partitions (1..65536); alter may only add\n"  \
+    "    --retention-ms MS       keep records this long; -1 forever\n"         \
+    "    --retention-bytes N     per partition; -1 unlimited\n"                \
+    "    --cleanup POLICY        delete, compact or compact,delete\n"          \
+    "    --delete-retention-ms MS  how long a compacted topic keeps\n"         \
+    "                            tombstones (default a day)\n"                 \
+    "    --retain-groups G,G     retention waits for these groups to\n"        \
+    "                            commit past records ('' for none)\n"          \
+    "    --retain-groups-max-bytes N  per partition: beyond it records go\n"   \
+    "                            anyway (required with --retain-groups)\n"     \
+    "    --compression C         zstd or none\n"                               \
+    "    --compression-level N   zstd level -7..22; 0 zstd's default\n"        \
+    "    --max-record-bytes N    largest record (key+value+headers);\n"        \
+    "                            at most 67108864\n"                           \
+    "    --partitioner P         murmur2 (Kafka's Java client) or crc32\n"     \
     "                            (librdkafka's consistent)\n"
 
 static const char topics_create_text[] =
@@ -113,8 +113,7 @@ static const char topics_create_text[] =
     "directory is created. Defaults: retention forever, cleanup delete,\n"
     "no compression, 1 MiB records, murmur2.\n"
     "\n"
-    "Settings:\n" TOPIC_SETTINGS
-    "\n"
+    "Settings:\n" TOPIC_SETTINGS "\n"
     "Options:\n"
     "    --if-not-exists         succeed if the topic exists already\n"
     "    -d, --dir DIR           the rill directory (else RILL_DIR)\n"
@@ -147,8 +146,7 @@ static const char topics_alter_text[] =
     "map to other partitions, as in Kafka. An unknown key or a bad value\n"
     "is refused, naming it, and nothing changes.\n"
     "\n"
-    "Settings:\n" TOPIC_SETTINGS
-    "\n"
+    "Settings:\n" TOPIC_SETTINGS "\n"
     "    --if-exists             succeed if the topic does not exist\n"
     "\n"
     "Examples:\n"
@@ -442,10 +440,9 @@ static const char dlt_redrive_text[] =
     "Example:\n"
     "    rill dlt redrive email-requests.dlt\n";
 
-static const char version_text[] =
-    "Usage: rill version\n"
-    "\n"
-    "Prints the library's version.\n";
+static const char version_text[] = "Usage: rill version\n"
+                                   "\n"
+                                   "Prints the library's version.\n";
 
 const char *help_text(int command)
 {

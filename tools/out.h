@@ -44,7 +44,7 @@ void json_end(json_out *j); /* ends the document with a newline */
 /* key is the member name inside an object, NULL inside an array. */
 void json_object(json_out *j, const char *key);
 void json_array(json_out *j, const char *key);
-void json_close(json_out *j, char bracket); /* '}' or ']' */
+void json_close(json_out *j, char bracket);                 /* '}' or ']' */
 void json_str(json_out *j, const char *key, const char *s); /* NULL: null */
 /* A string of n bytes, NULs included (invalid UTF-8 becomes U+FFFD: check
  * with utf8_valid where the bytes must survive). */

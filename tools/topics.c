@@ -41,8 +41,8 @@ static void apply_settings(rill_topic_config *cfg, const cli_topic_opts *o)
     if (o->set & CLI_SET_RETENTION_BYTES)
         cfg->retention_bytes = o->retention_bytes;
     if (o->set & CLI_SET_COMPRESSION)
-        cfg->compression = o->compression ? RILL_COMPRESSION_ZSTD
-                                          : RILL_COMPRESSION_NONE;
+        cfg->compression =
+            o->compression ? RILL_COMPRESSION_ZSTD : RILL_COMPRESSION_NONE;
     if (o->set & CLI_SET_COMPRESSION_LEVEL)
         cfg->compression_level = o->compression_level;
     if (o->set & CLI_SET_CLEANUP)
@@ -50,8 +50,8 @@ static void apply_settings(rill_topic_config *cfg, const cli_topic_opts *o)
     if (o->set & CLI_SET_MAX_RECORD_BYTES)
         cfg->max_record_bytes = o->max_record_bytes;
     if (o->set & CLI_SET_PARTITIONER)
-        cfg->partitioner = o->partitioner ? RILL_PARTITIONER_CRC32
-                                          : RILL_PARTITIONER_MURMUR2;
+        cfg->partitioner =
+            o->partitioner ? RILL_PARTITIONER_CRC32 : RILL_PARTITIONER_MURMUR2;
     if (o->set & CLI_SET_DELETE_RETENTION_MS)
         cfg->delete_retention_ms = o->delete_retention_ms;
     if (o->set & CLI_SET_RETAIN_GROUPS)
@@ -193,16 +193,17 @@ static void describe_json(json_out *j, const rill_topic_info *t)
 
 static int describe_text(const rill_topic_info *t)
 {
-    static const char *const cols[] = {"PARTITION", "FIRST-OFFSET",
-                                       "NEXT-OFFSET", "RECORDS", "BATCHES",
-                                       "BYTES"};
+    static const char *const cols[] = {"PARTITION",   "FIRST-OFFSET",
+                                       "NEXT-OFFSET", "RECORDS",
+                                       "BATCHES",     "BYTES"};
     const rill_topic_config *cfg = &t->config;
     char when[40];
     printf("Topic: %s  Partitions: %zu  Created: %s\n", t->name,
            t->partition_count, fmt_time(when, sizeof when, t->created_ms));
     printf("Config: retention.ms=%lld retention.bytes=%lld "
-           "cleanup.policy=%s", (long long)cfg->retention_ms,
-           (long long)cfg->retention_bytes, cleanup_name(cfg->cleanup_policy));
+           "cleanup.policy=%s",
+           (long long)cfg->retention_ms, (long long)cfg->retention_bytes,
+           cleanup_name(cfg->cleanup_policy));
     if (cfg->cleanup_policy != RILL_CLEANUP_DELETE)
         printf(" delete.retention.ms=%lld",
                (long long)cfg->delete_retention_ms);
@@ -268,8 +269,8 @@ static int topic_describe(const cli_cmd *c, rill *r)
 
 int cmd_topics(const cli_cmd *c)
 {
-    int mode = c->command == CLI_TOPICS_CREATE  ? OPEN_CREATE
-               : c->command == CLI_TOPICS_ALTER ? OPEN_WRITE
+    int mode = c->command == CLI_TOPICS_CREATE   ? OPEN_CREATE
+               : c->command == CLI_TOPICS_ALTER  ? OPEN_WRITE
                : c->command == CLI_TOPICS_DELETE ? OPEN_WRITE
                                                  : OPEN_READ;
     rill *r = tool_open(c, mode);
