@@ -1,14 +1,21 @@
 #!/bin/sh
 # cli.sh -- the rill tool end to end, through the real binary $B/rill:
-# topics, produce and consume (every format option, binary values),
-# a group consumed by two processes at once, offset resets refused while
-# a member lives, verify on a clean and on a corrupted copy, stats,
-# backup, and the usage errors (exit 2) scripts depend on.
+# topics (settings by Kafka's config names), produce and consume (every
+# format option, binary values, JSON lines, waiting for records another
+# process produces, -e and --timeout-ms), a group consumed by two
+# processes at once, groups describe's views, every offset reset target
+# and scope with the CSV round trip, resets refused while a member
+# lives, verify on a clean and on a corrupted copy, stats, backup, and
+# the usage errors (exit 2) scripts depend on. Processes synchronise by
+# polling for a condition (await), never by sleeping a fixed time.
 set -u
 B=${B:-build/release}
 RILL="$B/rill"
 [ -x "$RILL" ] || { echo "cli.sh: no $RILL (build it with make)" >&2; exit 1; }
-command -v python3 >/dev/null 2>&1 || { echo "cli.sh: needs python3" >&2; exit 1; }
+# The system's python3 (a version manager's shim on PATH can cost a second
+# a call); JSON is checked with it.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || { echo "cli.sh: needs python3" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rill-cli.XXXXXX") || exit 1
 D="$T/dir"
@@ -74,7 +81,7 @@ lines_in() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE has N lines 
 ms_now() { date +%s%3N; }
 
 json_ok() {
-    python3 -c 'import json,sys; json.load(sys.stdin)' <"$T/out" ||
+    "$PY" -c 'import json,sys; json.load(sys.stdin)' <"$T/out" ||
         fail "$1: not valid JSON"
 }
 
@@ -158,7 +165,7 @@ run 0 topics describe cfg
 has "$T/out" "^Topic: cfg  Partitions: 2 "
 has "$T/out" "^Config: retention.ms=60000 retention.bytes=10000000 cleanup.policy=compact,delete delete.retention.ms=1000 compression.type=zstd compression.level=5 max.message.bytes=2048 partitioner=murmur2$"
 run 0 topics describe cfg --json
-python3 -c '
+"$PY" -c '
 import json, sys
 c = json.load(sys.stdin)[0]["configs"]
 want = {"retention.ms": "60000", "retention.bytes": "10000000",
@@ -273,7 +280,7 @@ same "--max-messages" '0\n'
 # --json: one object per line; text where the bytes are UTF-8 (NUL and
 # DEL included), base64 where they are not, null for no key.
 run 0 consume js --partition 0 --from-beginning -e --json
-python3 - "$T/out" "$T/utf8" "$T/bin" <<'PY' || fail "consume --json: not the records byte for byte"
+"$PY" - "$T/out" "$T/utf8" "$T/bin" <<'PY' || fail "consume --json: not the records byte for byte"
 import base64, json, sys
 lines = open(sys.argv[1], "rb").read().decode("utf-8").split("\n")
 utf8, binary = (open(p, "rb").read() for p in sys.argv[2:4])
@@ -321,7 +328,7 @@ printf '0 plain\n1 late\n' | cmp -s "$T/w" - || fail "the waiting consumer print
 run 0 consume js --group jsg --from-beginning -e --format '%p %o\n'
 sorted_same "-e in a group" '0 0\n0 1\n1 0\n1 1\n'
 run 0 groups describe jsg --json
-python3 -c 'import json,sys; g = json.load(sys.stdin); sys.exit(sum(p["lag"] for p in g["partitions"]))' <"$T/out" ||
+"$PY" -c 'import json,sys; g = json.load(sys.stdin); sys.exit(sum(p["lag"] for p in g["partitions"]))' <"$T/out" ||
     fail "group jsg has lag after consume -e"
 run 0 groups delete jsg
 run 0 topics delete js
@@ -384,7 +391,7 @@ await alive gdx || fail "the gd consumer never showed as alive"
 kill -KILL $pg
 wait $pg 2>/dev/null
 pids=""
-gid=$("$RILL" groups describe gdx --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["members"][0]["member_id"])')
+gid=$("$RILL" groups describe gdx --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["members"][0]["member_id"])')
 run 0 groups describe gdx
 single_spaced
 same "describe gdx, nothing committed" "GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID CLIENT-ID
@@ -393,7 +400,7 @@ gdx gd 1 - 2 - $gid gd-1
 CURRENT-OFFSET -: nothing committed yet. A member starting now reads the 5 records there with auto_offset_reset=earliest, or only new ones with latest.\n"
 has "$T/err" "Consumer group 'gdx' has no active members."
 run 0 groups describe gdx --offsets --json
-python3 -c '
+"$PY" -c '
 import json, sys
 g = json.load(sys.stdin)
 rows = [(p["partition"], p["committed"], p["lag"], p["lag_if_earliest"],
@@ -410,7 +417,7 @@ single_spaced
 same "describe --members --verbose" "GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS ALIVE LAST-POLL ASSIGNMENT
 gdx $gid $(uname -n)/$pg gd-1 2 no - gd(0,1)\n"
 run 0 groups describe gdx --members --json
-python3 -c '
+"$PY" -c '
 import json, sys
 m = json.load(sys.stdin)["members"]
 if [(x["client_id"], x["alive"], len(x["assigned"])) for x in m] != [("gd-1", False, 2)]:
@@ -434,7 +441,7 @@ awk 'NR > 1 && $1 != "CURRENT-OFFSET" { print $1 }' "$T/out" | uniq | cmp -s - "
     fail "describe without a group: not every group: $(cat "$T/out")"
 has "$T/out" "^g1 *orders *0 "
 run 0 groups describe --json
-python3 -c 'import json,sys; print("\n".join(g["group"] for g in json.load(sys.stdin)))' <"$T/out" |
+"$PY" -c 'import json,sys; print("\n".join(g["group"] for g in json.load(sys.stdin)))' <"$T/out" |
     cmp -s - "$T/groups" || fail "describe --json of every group"
 run 0 -d "$T/empty-dir" topics create nothing --partitions 1
 run 0 -d "$T/empty-dir" groups describe
@@ -573,7 +580,7 @@ run 0 groups reset-offsets rsA --from-file "$T/saved.csv" --execute
 run 0 groups reset-offsets rsA --to-current --export
 cmp -s "$T/out" "$T/saved.csv" || fail "--from-file did not restore the exported offsets: $(cat "$T/out")"
 run 0 groups describe rsA --json
-python3 -c '
+"$PY" -c '
 import json, sys
 got = [(p["partition"], p["committed"]) for p in json.load(sys.stdin)["partitions"]]
 if got != [(0, 7), (1, 5), (2, 2)]:
@@ -692,7 +699,7 @@ $marker
 EOF
 same "the marker's position" 'partition 0 offset 7\n'
 run 0 backup "$T/bad" --no-compact
-python3 - "$T/bad/data.mdb" "$marker" <<'EOF' || fail "could not corrupt the copy"
+"$PY" - "$T/bad/data.mdb" "$marker" <<'EOF' || fail "could not corrupt the copy"
 import sys
 path, marker = sys.argv[1], sys.argv[2].encode()
 data = bytearray(open(path, "rb").read())
