@@ -324,6 +324,14 @@ wait $pw || fail "a waiting consumer exited $? on SIGTERM: $(cat "$T/w.err")"
 pids=""
 printf '0 plain\n1 late\n' | cmp -s "$T/w" - || fail "the waiting consumer printed: $(cat "$T/w")"
 
+# A reader that goes away (head) stops a waiting consumer too; the
+# --timeout-ms is only a net, far longer than the test allows.
+t0=$(ms_now)
+"$RILL" consume js --from-beginning --timeout-ms 20000 --format '%o\n' | head -n 1 >"$T/out"
+took=$(($(ms_now) - t0))
+same "consume | head -n 1" '0\n'
+[ $took -lt 10000 ] || fail "consume went on waiting after its reader had gone ($took ms)"
+
 # -e as a group member: every partition it was assigned, then its commit.
 run 0 consume js --group jsg --from-beginning -e --format '%p %o\n'
 sorted_same "-e in a group" '0 0\n0 1\n1 0\n1 1\n'

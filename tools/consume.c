@@ -7,9 +7,10 @@
  * while it runs and a final commit when it closes. Like Kafka's console
  * consumer it waits for new records until it is stopped: by --max, by
  * --timeout-ms without records, by --exit-at-end once every partition
- * was read to its end (kcat's -e), or by SIGINT or SIGTERM. Polls are
- * short slices, so the signals (which only set a flag) end the loop
- * promptly and the consumer is always closed, committing its group.
+ * was read to its end (kcat's -e), by SIGINT or SIGTERM, or when the
+ * reader of a pipe it prints to has gone. Polls are short slices, so
+ * the signals (which only set a flag) end the loop promptly and the
+ * consumer is always closed, committing its group.
  *
  * What is committed is what was printed: a poll may return more records
  * than --max still allows, and the consumer's position would then be
@@ -18,11 +19,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "out.h"
 #include "tool.h"
@@ -344,6 +347,16 @@ static int check_end(const cli_cmd *c, rill *r, rill_consumer *cons,
     return EXIT_OK;
 }
 
+/* Whether stdout is a pipe whose reader has gone (as `| head -5` does
+ * once it has its lines): nothing more can be printed, and waiting for
+ * records would hold the pipeline forever. Linux reports it as POLLERR
+ * on the pipe's write end, other systems as POLLHUP. */
+static int reader_gone(void)
+{
+    struct pollfd p = {STDOUT_FILENO, 0, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 static int consume_loop(const cli_cmd *c, rill *r, rill_consumer *cons,
                         int64_t *count)
 {
@@ -373,6 +386,8 @@ static int consume_loop(const cli_cmd *c, rill *r, rill_consumer *cons,
         if (es && !done && (rc = check_end(c, r, cons, es, &done)))
             break;
         if (n == 0 && idle >= 0 && now_ms() - last >= idle)
+            break;
+        if (n == 0 && reader_gone())
             break;
     }
     free(es);

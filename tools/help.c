@@ -207,6 +207,7 @@ static const char consume_text[] =
     "stopped: by SIGINT or SIGTERM, after --max records, after\n"
     "--timeout-ms without records, or, with --exit-at-end, once it has\n"
     "read every partition to its end. Scripts want one of the last three.\n"
+    "It stops too when the pipe it prints to is closed ('| head -5').\n"
     "\n"
     "Options:\n"
     "    --from-beginning      start at the first record (with --group: for\n"
