@@ -1123,7 +1123,8 @@ int cli_parse_duration(const char *s, int64_t *ms)
         int idx = hit ? (int)(hit - units) : -1;
         /* days before T, the rest after it, each once and in order;
          * a fraction only on seconds */
-        if (idx < next || (idx == 0) == in_time || (frac && idx != 3))
+        if (idx < 0 || idx < next || (idx == 0) == in_time ||
+            (frac && idx != 3))
             return -1;
         if (whole > (INT64_MAX - total - frac) / unit_ms[idx])
             return -1;

@@ -749,7 +749,7 @@ static int plan_targets(const cli_cmd *c, rill *r, reset_plan *plan,
         const rill_partition_info *p = NULL;
         rill_topic_partition tp = {row->topic, row->partition, when};
         int64_t asked = row->request;
-        if ((rc = partition_of(c, r, &tc, row, &p)))
+        if ((rc = partition_of(c, r, &tc, row, &p)) || !p)
             break;
         switch (c->reset_to) {
         case CLI_RESET_EARLIEST:
@@ -947,7 +947,7 @@ static int reset_groups(const cli_cmd *c, rill *r, const reset_file *file,
     *n = 0;
     if (c->name || file) {
         size_t count = c->name ? 1 : file->ngroups;
-        char **out = calloc(count, sizeof *out);
+        char **out = calloc(count ? count : 1, sizeof *out);
         for (size_t i = 0; out && i < count; i++)
             if (!(out[i] = strdup(c->name ? c->name : file->groups[i]))) {
                 rill_names_free(out, i);
