@@ -64,26 +64,38 @@ typedef struct cli_topic_opts {
     int64_t retain_groups_max_bytes;
 } cli_topic_opts;
 
+/* What groups describe shows, as kafka-consumer-groups.sh --describe. */
+enum cli_view { CLI_VIEW_OFFSETS = 0, CLI_VIEW_MEMBERS, CLI_VIEW_STATE };
+
 /* How consume prints keys, values and header values. */
 enum cli_encoding { CLI_ENC_RAW = 0, CLI_ENC_ESCAPE = 1, CLI_ENC_BASE64 = 2 };
 
 /* Where groups reset-offsets moves a group (-1: not given). */
-enum cli_reset { CLI_RESET_EARLIEST, CLI_RESET_LATEST, CLI_RESET_DATETIME,
-                 CLI_RESET_OFFSET };
+enum cli_reset {
+    CLI_RESET_EARLIEST,
+    CLI_RESET_LATEST,
+    CLI_RESET_DATETIME, /* reset_value: the time in ms */
+    CLI_RESET_DURATION, /* reset_value: that long ago, in ms */
+    CLI_RESET_OFFSET,   /* reset_value: the offset */
+    CLI_RESET_SHIFT,    /* reset_value: added to the committed offset */
+    CLI_RESET_CURRENT,  /* the committed offset, else the log's end */
+    CLI_RESET_FILE      /* from_file's offsets */
+};
 
-#define CLI_HEADERS_MAX 64
-#define CLI_ARGS_MAX 256
-#define CLI_SYNC_DEFAULT (-1)
+#define CLI_HEADERS_MAX      64
+#define CLI_SCOPES_MAX       64 /* --topic options */
+#define CLI_ARGS_MAX         256
+#define CLI_SYNC_DEFAULT     (-1)
 #define CLI_OFFSET_BEGINNING (-2) /* --offset earliest */
-#define CLI_OFFSET_END (-1)       /* --offset latest */
+#define CLI_OFFSET_END       (-1) /* --offset latest */
 
 typedef struct cli_cmd {
-    int command;  /* enum cli_command */
-    int help_for; /* CLI_HELP: the command to explain (CLI_MAIN: all);
-                     on a usage error, the command whose --help to suggest */
+    int command;     /* enum cli_command */
+    int help_for;    /* CLI_HELP: the command to explain (CLI_MAIN: all);
+                        on a usage error, the command whose --help to suggest */
     const char *dir; /* -d/--dir, or NULL (then RILL_DIR applies) */
     int json;
-    const char *name; /* the TOPIC or GROUP operand */
+    const char *name; /* the TOPIC or GROUP operand, or NULL */
     const char *dest; /* backup's DEST */
 
     /* topics create / alter / delete */
@@ -98,22 +110,31 @@ typedef struct cli_cmd {
     int sync;          /* enum rill_sync_mode, or CLI_SYNC_DEFAULT */
     int verbose;
 
-    /* consume */
-    int from_beginning, follow;
+    /* consume (json also: one JSON object per record) */
+    int from_beginning;
+    int follow;      /* wait for records: the default, kept for scripts */
+    int exit_at_end; /* stop once every partition was read to its end */
     int has_offset;
     int64_t offset; /* >= 0, CLI_OFFSET_BEGINNING or CLI_OFFSET_END */
     const char *group, *client_id;
-    int64_t max;    /* consume, dlt redrive; -1: unlimited */
-    int timeout_ms; /* -1: not given */
-    const char *format; /* validated; "%v\n" when not given */
-    int encoding;       /* enum cli_encoding */
+    int64_t max;           /* consume (--max, --max-messages), dlt redrive;
+                              -1: unlimited */
+    int timeout_ms;        /* stop after this long without records; -1: never */
+    const char *format;    /* validated; "%v\n" when not given */
+    int encoding;          /* enum cli_encoding */
     const char *null_text; /* printed for a missing key or value */
 
+    /* groups describe (all_groups also reset-offsets; verbose also) */
+    int all_groups; /* every group; describe without GROUP too */
+    int view;       /* enum cli_view */
+
     /* groups reset-offsets */
-    int reset_to; /* enum cli_reset, or -1 */
-    int64_t reset_value; /* the offset, or the time in ms */
-    const char *topic;
-    int execute;
+    int reset_to;        /* enum cli_reset */
+    int64_t reset_value; /* see enum cli_reset */
+    const char *from_file;
+    const char *scopes[CLI_SCOPES_MAX]; /* --topic: TOPIC or TOPIC:P,P */
+    size_t nscopes;
+    int all_topics, export_csv, execute, dry_run;
 
     /* backup */
     int compact;
@@ -144,6 +165,22 @@ typedef struct cli_fmt_tok {
 void cli_fmt_next(const char **p, cli_fmt_tok *tok);
 
 /* ---- values ---- */
+
+/* Parses an ISO 8601 duration as Kafka's --by-duration takes it:
+ * PnDTnHnMn.nS (letters in either case, at least one part, a fraction
+ * only on seconds), such as PT10M or P1DT12H. No sign: a negative
+ * duration is refused. Returns 0 and *ms, or -1. */
+int cli_parse_duration(const char *s, int64_t *ms);
+
+/* Splits a --topic value, TOPIC or TOPIC:P,P,...: *topic_len is the
+ * topic's length and *parts the partition list (NULL for none). Returns
+ * 0, or -1 when it is malformed (no topic, a partition outside
+ * 0..RILL_PARTITIONS_MAX-1, an empty list or item). */
+int cli_scope_split(const char *s, size_t *topic_len, const char **parts);
+
+/* Reads the next partition of a checked list from *p: 1 and *partition,
+ * or 0 at its end (-1 when malformed). */
+int cli_scope_next(const char **p, int32_t *partition);
 
 /* Parses an ISO 8601 time ("2024-05-01T12:00:00Z", with optional
  * fraction and a Z or +HH:MM zone; without a zone, UTC; a date alone

@@ -26,10 +26,11 @@ static const char main_text[] =
     "    topics alter TOPIC [settings]    change settings; others are kept\n"
     "    topics delete TOPIC              delete a topic and its records\n"
     "    produce TOPIC                    records from stdin, one per line\n"
-    "    consume TOPIC                    print records\n"
+    "    consume TOPIC                    print records, waiting for new ones\n"
     "    groups list                      list the consumer groups\n"
-    "    groups describe GROUP            offsets, lag, owners, members\n"
-    "    groups reset-offsets GROUP --to-...   move committed offsets\n"
+    "    groups describe [GROUP]          offsets and lag, members, state\n"
+    "    groups reset-offsets GROUP --to-...   move committed offsets (a\n"
+    "                                     dry run until --execute)\n"
     "    groups delete GROUP              delete a group's offsets\n"
     "    verify [TOPIC]                   check every stored batch\n"
     "    stats                            file, map, readers, per-topic rates\n"
@@ -59,15 +60,16 @@ static const char main_text[] =
     "        argument, no directory; nothing was done\n"
     "\n"
     "    Commands that only look (list, describe, consume without a group,\n"
-    "    verify, stats, backup) open the directory read-only. Only 'topics\n"
-    "    create' creates a missing directory.\n"
+    "    reset-offsets without --execute, verify, stats, backup) open the\n"
+    "    directory read-only. Only 'topics create' creates a missing\n"
+    "    directory.\n"
     "\n"
     "EXAMPLES\n"
     "    export RILL_DIR=/var/lib/myapp/events\n"
     "    rill topics create orders --partitions 3\n"
     "    printf 'k1:hello\\nk2:world\\n' |\n"
     "        rill produce orders --key-separator :\n"
-    "    rill consume orders --from-beginning --format '%p/%o %k=%v\\n'\n"
+    "    rill consume orders --from-beginning -e --format '%p/%o %k=%v\\n'\n"
     "    rill groups describe billing\n";
 
 static const char topics_text[] =
@@ -82,21 +84,28 @@ static const char topics_text[] =
     "Run 'rill topics COMMAND --help' for details.\n";
 
 #define TOPIC_SETTINGS                                                         \
-    "    --partitions N          partitions (1..65536); alter may only add\n" \
-    "    --retention-ms MS       keep records this long; -1 forever\n"        \
-    "    --retention-bytes N     per partition; -1 unlimited\n"               \
-    "    --cleanup POLICY        delete, compact or compact,delete\n"         \
-    "    --delete-retention-ms MS  how long a compacted topic keeps\n"        \
-    "                            tombstones (default a day)\n"                \
-    "    --retain-groups G,G     retention waits for these groups to\n"       \
-    "                            commit past records ('' for none)\n"         \
-    "    --retain-groups-max-bytes N  per partition: beyond it records go\n"  \
-    "                            anyway (required with --retain-groups)\n"    \
-    "    --compression C         zstd or none\n"                              \
-    "    --compression-level N   zstd level -7..22; 0 zstd's default\n"       \
-    "    --max-record-bytes N    largest record (key+value+headers);\n"       \
-    "                            at most 67108864\n"                          \
-    "    --partitioner P         murmur2 (Kafka's Java client) or crc32\n"    \
+    "    --config KEY=VALUE      a setting by name; repeatable. Kafka's:\n"    \
+    "                            retention.ms, retention.bytes,\n"             \
+    "                            cleanup.policy, delete.retention.ms,\n"       \
+    "                            max.message.bytes, compression.type;\n"       \
+    "                            rill's: compression.level, partitioner,\n"    \
+    "                            retain.groups, retain.groups.max.bytes.\n"    \
+    "                            The options below set the same.\n"            \
+    "    --partitions N          partitions (1..65536); alter may only add\n"  \
+    "    --retention-ms MS       keep records this long; -1 forever\n"         \
+    "    --retention-bytes N     per partition; -1 unlimited\n"                \
+    "    --cleanup POLICY        delete, compact or compact,delete\n"          \
+    "    --delete-retention-ms MS  how long a compacted topic keeps\n"         \
+    "                            tombstones (default a day)\n"                 \
+    "    --retain-groups G,G     retention waits for these groups to\n"        \
+    "                            commit past records ('' for none)\n"          \
+    "    --retain-groups-max-bytes N  per partition: beyond it records go\n"   \
+    "                            anyway (required with --retain-groups)\n"     \
+    "    --compression C         zstd or none\n"                               \
+    "    --compression-level N   zstd level -7..22; 0 zstd's default\n"        \
+    "    --max-record-bytes N    largest record (key+value+headers);\n"        \
+    "                            at most 67108864\n"                           \
+    "    --partitioner P         murmur2 (Kafka's Java client) or crc32\n"     \
     "                            (librdkafka's consistent)\n"
 
 static const char topics_create_text[] =
@@ -106,8 +115,7 @@ static const char topics_create_text[] =
     "directory is created. Defaults: retention forever, cleanup delete,\n"
     "no compression, 1 MiB records, murmur2.\n"
     "\n"
-    "Settings:\n" TOPIC_SETTINGS
-    "\n"
+    "Settings:\n" TOPIC_SETTINGS "\n"
     "Options:\n"
     "    --if-not-exists         succeed if the topic exists already\n"
     "    -d, --dir DIR           the rill directory (else RILL_DIR)\n"
@@ -124,21 +132,29 @@ static const char topics_list_text[] =
 static const char topics_describe_text[] =
     "Usage: rill topics describe [TOPIC] [--json]\n"
     "\n"
-    "Shows a topic's settings and, per partition, its first and next\n"
-    "offsets, records, batches and stored bytes. Without TOPIC, every\n"
-    "topic. With --json, a JSON array with one object per topic:\n"
-    "name, partition_count, created_ms, config{...}, partitions[...].\n";
+    "Shows a topic's settings, by the names 'topics alter --config'\n"
+    "takes, and per partition its first and next offsets, records,\n"
+    "batches and stored bytes. Without TOPIC, every topic. With --json,\n"
+    "a JSON array with one object per topic: name, partition_count,\n"
+    "created_ms, config{...}, configs{\"retention.ms\": \"-1\", ...} (each\n"
+    "value a string --config takes), partitions[...].\n";
 
 static const char topics_alter_text[] =
     "Usage: rill topics alter TOPIC [settings] [--if-exists]\n"
     "\n"
-    "Changes the settings given and keeps every other one. Partitions may\n"
-    "only grow; new partitions start empty, and keyed records produced\n"
-    "afterwards may map to other partitions, as in Kafka.\n"
+    "Changes the settings given and keeps every other one, as Kafka's\n"
+    "kafka-configs.sh --alter does. Partitions may only grow; new\n"
+    "partitions start empty, and keyed records produced afterwards may\n"
+    "map to other partitions, as in Kafka. An unknown key or a bad value\n"
+    "is refused, naming it, and nothing changes.\n"
     "\n"
-    "Settings:\n" TOPIC_SETTINGS
+    "Settings:\n" TOPIC_SETTINGS "\n"
+    "    --if-exists             succeed if the topic does not exist\n"
     "\n"
-    "    --if-exists             succeed if the topic does not exist\n";
+    "Examples:\n"
+    "    rill topics alter orders --config retention.ms=604800000 \\\n"
+    "        --config cleanup.policy=compact,delete\n"
+    "    rill topics alter orders --partitions 6\n";
 
 static const char topics_delete_text[] =
     "Usage: rill topics delete TOPIC [--if-exists]\n"
@@ -179,14 +195,19 @@ static const char produce_text[] =
 static const char consume_text[] =
     "Usage: rill consume TOPIC [OPTIONS]\n"
     "\n"
-    "Prints records of TOPIC, one format per record. Without --group it\n"
-    "reads every partition (or the one given) from the end: only new\n"
-    "records, unless --from-beginning or --offset. With --group it joins\n"
-    "the group like any consumer: partitions are shared with the group's\n"
-    "other members, reading starts at the group's committed offsets, and\n"
-    "offsets are committed every 5 s and when it stops. It stops after\n"
-    "--max records, after --timeout-ms without records (1000 ms by\n"
-    "default; never with --follow), or on SIGINT or SIGTERM.\n"
+    "Prints records of TOPIC, one format (or one JSON line) per record.\n"
+    "Without --group it reads every partition (or the one given) from the\n"
+    "end: only new records, unless --from-beginning or --offset. With\n"
+    "--group it joins the group like any consumer: partitions are shared\n"
+    "with the group's other members, reading starts at the group's\n"
+    "committed offsets, and offsets are committed every 5 s and when it\n"
+    "stops.\n"
+    "\n"
+    "Like Kafka's console consumer it waits for new records until it is\n"
+    "stopped: by SIGINT or SIGTERM, after --max records, after\n"
+    "--timeout-ms without records, or, with --exit-at-end, once it has\n"
+    "read every partition to its end. Scripts want one of the last three.\n"
+    "It stops too when the pipe it prints to is closed ('| head -5').\n"
     "\n"
     "Options:\n"
     "    --from-beginning      start at the first record (with --group: for\n"
@@ -197,8 +218,15 @@ static const char consume_text[] =
     "    -g, --group GROUP     consume as a member of GROUP\n"
     "    --client-id ID        the member's client id (rill-consume)\n"
     "    -n, --max N           stop after N records\n"
-    "    -f, --follow          keep waiting for records until interrupted\n"
+    "    --max-messages N      the same, by Kafka's name\n"
+    "    -e, --exit-at-end     stop once every partition (with --group:\n"
+    "                          every one assigned to it) was read to its\n"
+    "                          end; a partition stays done once it got\n"
+    "                          there, so records that keep coming do not\n"
+    "                          hold it (kcat's -e)\n"
     "    --timeout-ms MS       stop after MS without records\n"
+    "    -f, --follow          wait for records until stopped (the\n"
+    "                          default; excludes --exit-at-end)\n"
     "    --format FMT          how to print a record (default '%v\\n')\n"
     "    --escape              print keys, values and header values with\n"
     "                          C escapes: \\n \\t \\r \\\\, and \\xHH for\n"
@@ -207,6 +235,8 @@ static const char consume_text[] =
     "                          base64\n"
     "    --null TEXT           print TEXT for a missing key or value\n"
     "                          (default: nothing)\n"
+    "    --json                one JSON object per record and line (not\n"
+    "                          with --format, --escape, --base64, --null)\n"
     "\n"
     "Without --escape or --base64 bytes are printed as they are, so\n"
     "--format %v with one record gives back a file sent with --file.\n"
@@ -217,17 +247,30 @@ static const char consume_text[] =
     "    %T topic     %K key length, %V value length (-1 when missing)\n"
     "    %% a percent sign; \\n \\t \\r \\0 \\\\ the usual characters\n"
     "\n"
+    "JSON:\n"
+    "    {\"topic\":\"orders\",\"partition\":0,\"offset\":5,\n"
+    "     \"timestamp\":1714564800000,\"key\":\"k1\",\"value\":\"hello\",\n"
+    "     \"headers\":[{\"key\":\"src\",\"value\":\"web\"}]}\n"
+    "    timestamp is in ms since the epoch. A key, value, header key or\n"
+    "    header value that is not valid UTF-8 comes in base64 instead,\n"
+    "    named key_base64 or value_base64, so every byte survives. A\n"
+    "    missing key, and a tombstone's value, are null.\n"
+    "\n"
     "Examples:\n"
-    "    rill consume orders --from-beginning --format '%k\\t%v\\n'\n"
-    "    rill consume orders --group billing --follow\n"
-    "    rill consume orders --partition 2 --offset 100 --max 10 --escape\n";
+    "    rill consume orders --from-beginning -e --format '%k\\t%v\\n'\n"
+    "    rill consume orders --group billing\n"
+    "    rill consume orders --partition 2 --offset 100 --max 10 --escape\n"
+    "    rill consume orders --from-beginning --json --timeout-ms 1000\n";
 
 static const char groups_text[] =
     "Usage: rill groups COMMAND [OPTIONS]\n"
     "\n"
     "    list [--json]                  list the groups\n"
-    "    describe GROUP [--json]        offsets, lag, owners and members\n"
-    "    reset-offsets GROUP --to-... [--topic T] [--execute]\n"
+    "    describe [GROUP] [--members | --state] [--json]\n"
+    "                                   offsets and lag, members, or state\n"
+    "                                   of a group or of every group\n"
+    "    reset-offsets (GROUP | --all-groups) TARGET [--topic T[:P,P]]\n"
+    "                  [--export] [--execute]\n"
     "                                   move the committed offsets\n"
     "    delete GROUP                   delete the group and its offsets\n"
     "\n"
@@ -239,34 +282,107 @@ static const char groups_list_text[] =
     "Prints the groups that have members or committed offsets, sorted.\n";
 
 static const char groups_describe_text[] =
-    "Usage: rill groups describe GROUP [--json]\n"
+    "Usage: rill groups describe [GROUP | --all-groups] [VIEW] [--verbose]\n"
+    "                            [--json]\n"
     "\n"
-    "Prints, per partition, the committed offset (CURRENT-OFFSET, '-' when\n"
-    "none), the end of the log, the lag and the owning member, then the\n"
-    "members: client id, pid, whether it is alive (its process holds its\n"
-    "lock), its last poll and its partitions.\n";
+    "Describes GROUP, or without it (or with --all-groups) every group,\n"
+    "in one of the views of kafka-consumer-groups.sh --describe. Groups\n"
+    "without a live member, or whose partitions are moving, are noted on\n"
+    "stderr.\n"
+    "\n"
+    "Views:\n"
+    "    --offsets    (the default) per partition: GROUP, TOPIC, PARTITION,\n"
+    "                 CURRENT-OFFSET (committed), LOG-END-OFFSET, LAG,\n"
+    "                 CONSUMER-ID and CLIENT-ID of its owner ('-' for\n"
+    "                 none), and LOST after LAG when retention removed\n"
+    "                 records before the group committed them. A\n"
+    "                 partition without a committed offset shows '-' as\n"
+    "                 CURRENT-OFFSET and LAG, and a note says how many\n"
+    "                 records a member starting now would read there:\n"
+    "                 all of them with auto_offset_reset=earliest, none\n"
+    "                 with latest.\n"
+    "    --members    per member: GROUP, CONSUMER-ID, HOST/PID (every\n"
+    "                 member runs on this host), CLIENT-ID, #PARTITIONS;\n"
+    "                 with --verbose also ALIVE (its process holds its\n"
+    "                 lock), LAST-POLL and ASSIGNMENT, as topic(0,1).\n"
+    "    --state      per group: GROUP, ASSIGNMENT-STRATEGY, STATE (Stable,\n"
+    "                 Rebalancing or Empty), #MEMBERS, GENERATION.\n"
+    "\n"
+    "JSON (--json): an object for GROUP, else an array of them, each with\n"
+    "\"group\" and the view's fields. --offsets gives everything: state,\n"
+    "generation, assignor, partitions[{topic, partition, committed, lag,\n"
+    "first_offset, end_offset, lost, owner, client_id}] and members[...];\n"
+    "without a committed offset, committed and lag are null and\n"
+    "lag_if_earliest says what a member with earliest would read.\n"
+    "--members gives members[{member_id, client_id, host, pid, alive,\n"
+    "last_poll_ms, session_timeout_ms, assigned[...]}]; --state gives\n"
+    "state, generation, assignor, member_count, live_member_count.\n"
+    "\n"
+    "Examples:\n"
+    "    rill groups describe billing\n"
+    "    rill groups describe --all-groups --state\n"
+    "    rill groups describe billing --members --verbose\n";
 
 static const char groups_reset_text[] =
-    "Usage: rill groups reset-offsets GROUP TARGET [--topic TOPIC]\n"
-    "                                 [--dry-run | --execute]\n"
+    "Usage: rill groups reset-offsets (GROUP | --all-groups) TARGET\n"
+    "           [--topic TOPIC[:P,P,...] ... | --all-topics]\n"
+    "           [--dry-run | --execute] [--export]\n"
     "\n"
-    "Sets GROUP's committed offsets for every partition of TOPIC, or of\n"
-    "each topic the group has offsets for. Without --execute it only\n"
-    "prints what would change. The group must have no live member: stop\n"
-    "its consumers first (otherwise the reset is refused, exit 1).\n"
+    "Sets the committed offsets of GROUP, or of every group, as\n"
+    "kafka-consumer-groups.sh --reset-offsets does. Without --execute it\n"
+    "only prints what it would set: GROUP, TOPIC, PARTITION,\n"
+    "CURRENT-OFFSET ('-' for none), NEW-OFFSET. With --execute it sets\n"
+    "each group's offsets in one transaction (all of the group's\n"
+    "partitions or none) and prints what the group then has. A group\n"
+    "with a live member is refused (exit 1): stop its consumers first;\n"
+    "with --all-groups the other groups are still reset. Offsets outside\n"
+    "a log are kept within it, with a note on stderr.\n"
     "\n"
     "Target (one of):\n"
     "    --to-earliest         the first offset in the log\n"
     "    --to-latest           the end: skip everything\n"
+    "    --to-offset N         offset N\n"
+    "    --shift-by N          the committed offset plus N (negative to go\n"
+    "                          back); a partition without one is left out\n"
+    "                          of --all-topics and refused by --topic, as\n"
+    "                          Kafka does\n"
     "    --to-datetime TIME    the first record at or after TIME, ISO 8601\n"
     "                          (2024-05-01T12:00:00Z, +02:00 zones; UTC\n"
     "                          when no zone) or milliseconds since the epoch\n"
-    "    --to-offset N         offset N, kept within each log\n"
+    "    --by-duration DUR     the first record at or after DUR ago, an ISO\n"
+    "                          8601 duration PnDTnHnMnS (PT10M, P1DT12H,\n"
+    "                          PT0.5S); not negative\n"
+    "    --to-current          the committed offset as it is, and, as\n"
+    "                          Kafka does, the end of the log where there\n"
+    "                          is none\n"
+    "    --from-file FILE      the offsets of FILE (- for stdin), as\n"
+    "                          --export writes them: lines of\n"
+    "                          topic,partition,offset for GROUP, or\n"
+    "                          group,topic,partition,offset (with GROUP\n"
+    "                          only its lines count; with --all-groups,\n"
+    "                          the groups the file names)\n"
+    "\n"
+    "Scope (not with --from-file):\n"
+    "    -t, --topic TOPIC     every partition of TOPIC; repeatable\n"
+    "    -t, --topic TOPIC:P,P only those partitions\n"
+    "    --all-topics          every partition of each topic the group has\n"
+    "                          committed offsets for (the default)\n"
     "\n"
     "Options:\n"
-    "    -t, --topic TOPIC     only this topic\n"
+    "    --all-groups          every group, one at a time\n"
+    "    --export              print CSV instead of the table: one line per\n"
+    "                          partition, topic,partition,new-offset (with\n"
+    "                          --all-groups, the group first), no header;\n"
+    "                          --from-file reads it back\n"
     "    --execute             reset for real\n"
-    "    --dry-run             only print (the default)\n";
+    "    --dry-run             only print (the default)\n"
+    "\n"
+    "Examples:\n"
+    "    rill groups reset-offsets billing --to-earliest --topic orders\n"
+    "    rill groups reset-offsets billing --shift-by -100 --topic orders:0,2\n"
+    "    rill groups reset-offsets billing --by-duration PT30M --execute\n"
+    "    rill groups reset-offsets billing --to-current --export > saved.csv\n"
+    "    rill groups reset-offsets billing --from-file saved.csv --execute\n";
 
 static const char groups_delete_text[] =
     "Usage: rill groups delete GROUP\n"
@@ -327,10 +443,9 @@ static const char dlt_redrive_text[] =
     "Example:\n"
     "    rill dlt redrive email-requests.dlt\n";
 
-static const char version_text[] =
-    "Usage: rill version\n"
-    "\n"
-    "Prints the library's version.\n";
+static const char version_text[] = "Usage: rill version\n"
+                                   "\n"
+                                   "Prints the library's version.\n";
 
 const char *help_text(int command)
 {

@@ -78,6 +78,15 @@ void out_base64(FILE *f, const void *p, size_t n)
     }
 }
 
+int utf8_valid(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0, len; i < n; i += len)
+        if (!(len = utf8_seq_len(s + i, n - i)))
+            return 0;
+    return 1;
+}
+
 /* ---- tables ---- */
 
 struct out_table {
@@ -195,10 +204,10 @@ int table_print(out_table *t, FILE *f)
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *f, const char *s)
+/* n bytes as a JSON string; NUL bytes are \u0000 like any control. */
+static void json_string(FILE *f, const void *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    const unsigned char *p = s;
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         size_t len = utf8_seq_len(p + i, n - i);
@@ -228,7 +237,7 @@ static void json_value(json_out *j, const char *key)
         fputc(',', j->f);
     j->first[j->depth] = 0;
     if (key) {
-        json_string(j->f, key);
+        json_string(j->f, key, strlen(key));
         fputc(':', j->f);
     }
 }
@@ -274,9 +283,29 @@ void json_str(json_out *j, const char *key, const char *s)
 {
     json_value(j, key);
     if (s)
-        json_string(j->f, s);
+        json_string(j->f, s, strlen(s));
     else
         fputs("null", j->f);
+}
+
+void json_strn(json_out *j, const char *key, const void *p, size_t n)
+{
+    json_value(j, key);
+    json_string(j->f, p, n);
+}
+
+void json_base64(json_out *j, const char *key, const void *p, size_t n)
+{
+    json_value(j, key);
+    fputc('"', j->f);
+    out_base64(j->f, p, n);
+    fputc('"', j->f);
+}
+
+void json_null(json_out *j, const char *key)
+{
+    json_value(j, key);
+    fputs("null", j->f);
 }
 
 void json_int(json_out *j, const char *key, int64_t v)

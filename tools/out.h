@@ -44,8 +44,13 @@ void json_end(json_out *j); /* ends the document with a newline */
 /* key is the member name inside an object, NULL inside an array. */
 void json_object(json_out *j, const char *key);
 void json_array(json_out *j, const char *key);
-void json_close(json_out *j, char bracket); /* '}' or ']' */
+void json_close(json_out *j, char bracket);                 /* '}' or ']' */
 void json_str(json_out *j, const char *key, const char *s); /* NULL: null */
+/* A string of n bytes, NULs included (invalid UTF-8 becomes U+FFFD: check
+ * with utf8_valid where the bytes must survive). */
+void json_strn(json_out *j, const char *key, const void *p, size_t n);
+void json_base64(json_out *j, const char *key, const void *p, size_t n);
+void json_null(json_out *j, const char *key);
 void json_int(json_out *j, const char *key, int64_t v);
 void json_num(json_out *j, const char *key, double v);
 void json_bool(json_out *j, const char *key, int v);
@@ -54,6 +59,9 @@ void json_bool(json_out *j, const char *key, int v);
 
 /* The length of the valid UTF-8 sequence at s (1..4), or 0. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/* Whether all n bytes at p are valid UTF-8. */
+int utf8_valid(const void *p, size_t n);
 
 /* Writes bytes with control characters, DEL, invalid UTF-8 and the
  * backslash as C escapes (\n \t \r \\ \xHH); valid UTF-8 stays. */

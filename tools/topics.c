@@ -3,7 +3,9 @@
  *
  * alter changes only the settings given: rill_topic_alter replaces the
  * whole configuration, so the current one is read first and the options
- * are applied on top of it.
+ * are applied on top of it. Settings go by Kafka's config names
+ * (retention.ms, cleanup.policy, max.message.bytes, ...) in --config and
+ * in what describe prints, so one can be pasted into the other.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -39,8 +41,8 @@ static void apply_settings(rill_topic_config *cfg, const cli_topic_opts *o)
     if (o->set & CLI_SET_RETENTION_BYTES)
         cfg->retention_bytes = o->retention_bytes;
     if (o->set & CLI_SET_COMPRESSION)
-        cfg->compression = o->compression ? RILL_COMPRESSION_ZSTD
-                                          : RILL_COMPRESSION_NONE;
+        cfg->compression =
+            o->compression ? RILL_COMPRESSION_ZSTD : RILL_COMPRESSION_NONE;
     if (o->set & CLI_SET_COMPRESSION_LEVEL)
         cfg->compression_level = o->compression_level;
     if (o->set & CLI_SET_CLEANUP)
@@ -48,8 +50,8 @@ static void apply_settings(rill_topic_config *cfg, const cli_topic_opts *o)
     if (o->set & CLI_SET_MAX_RECORD_BYTES)
         cfg->max_record_bytes = o->max_record_bytes;
     if (o->set & CLI_SET_PARTITIONER)
-        cfg->partitioner = o->partitioner ? RILL_PARTITIONER_CRC32
-                                          : RILL_PARTITIONER_MURMUR2;
+        cfg->partitioner =
+            o->partitioner ? RILL_PARTITIONER_CRC32 : RILL_PARTITIONER_MURMUR2;
     if (o->set & CLI_SET_DELETE_RETENTION_MS)
         cfg->delete_retention_ms = o->delete_retention_ms;
     if (o->set & CLI_SET_RETAIN_GROUPS)
@@ -127,6 +129,31 @@ static int topic_list(const cli_cmd *c, rill *r)
 
 /* ---- describe ---- */
 
+/* The settings by the names --config takes, each value a string it
+ * takes too, as Kafka's describe of configs has them. */
+static void configs_json(json_out *j, const rill_topic_config *cfg)
+{
+    char v[32];
+    json_object(j, "configs");
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retention_ms);
+    json_str(j, "retention.ms", v);
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retention_bytes);
+    json_str(j, "retention.bytes", v);
+    json_str(j, "cleanup.policy", cleanup_name(cfg->cleanup_policy));
+    snprintf(v, sizeof v, "%lld", (long long)cfg->delete_retention_ms);
+    json_str(j, "delete.retention.ms", v);
+    snprintf(v, sizeof v, "%u", cfg->max_record_bytes);
+    json_str(j, "max.message.bytes", v);
+    json_str(j, "compression.type", compression_name(cfg->compression));
+    snprintf(v, sizeof v, "%d", cfg->compression_level);
+    json_str(j, "compression.level", v);
+    json_str(j, "partitioner", partitioner_name(cfg->partitioner));
+    json_str(j, "retain.groups", cfg->retain_groups ? cfg->retain_groups : "");
+    snprintf(v, sizeof v, "%lld", (long long)cfg->retain_groups_max_bytes);
+    json_str(j, "retain.groups.max.bytes", v);
+    json_close(j, '}');
+}
+
 static void describe_json(json_out *j, const rill_topic_info *t)
 {
     const rill_topic_config *cfg = &t->config;
@@ -147,6 +174,7 @@ static void describe_json(json_out *j, const rill_topic_info *t)
     json_int(j, "max_record_bytes", cfg->max_record_bytes);
     json_str(j, "partitioner", partitioner_name(cfg->partitioner));
     json_close(j, '}');
+    configs_json(j, cfg);
     json_array(j, "partitions");
     for (size_t i = 0; i < t->partition_count; i++) {
         const rill_partition_info *p = &t->partitions[i];
@@ -165,26 +193,27 @@ static void describe_json(json_out *j, const rill_topic_info *t)
 
 static int describe_text(const rill_topic_info *t)
 {
-    static const char *const cols[] = {"PARTITION", "FIRST-OFFSET",
-                                       "NEXT-OFFSET", "RECORDS", "BATCHES",
-                                       "BYTES"};
+    static const char *const cols[] = {"PARTITION",   "FIRST-OFFSET",
+                                       "NEXT-OFFSET", "RECORDS",
+                                       "BATCHES",     "BYTES"};
     const rill_topic_config *cfg = &t->config;
     char when[40];
     printf("Topic: %s  Partitions: %zu  Created: %s\n", t->name,
            t->partition_count, fmt_time(when, sizeof when, t->created_ms));
     printf("Config: retention.ms=%lld retention.bytes=%lld "
-           "cleanup.policy=%s", (long long)cfg->retention_ms,
-           (long long)cfg->retention_bytes, cleanup_name(cfg->cleanup_policy));
+           "cleanup.policy=%s",
+           (long long)cfg->retention_ms, (long long)cfg->retention_bytes,
+           cleanup_name(cfg->cleanup_policy));
     if (cfg->cleanup_policy != RILL_CLEANUP_DELETE)
         printf(" delete.retention.ms=%lld",
                (long long)cfg->delete_retention_ms);
     if (cfg->retain_groups)
         printf(" retain.groups=%s retain.groups.max.bytes=%lld",
                cfg->retain_groups, (long long)cfg->retain_groups_max_bytes);
-    printf(" compression=%s", compression_name(cfg->compression));
+    printf(" compression.type=%s", compression_name(cfg->compression));
     if (cfg->compression == RILL_COMPRESSION_ZSTD)
         printf(" compression.level=%d", cfg->compression_level);
-    printf(" max.record.bytes=%u partitioner=%s\n", cfg->max_record_bytes,
+    printf(" max.message.bytes=%u partitioner=%s\n", cfg->max_record_bytes,
            partitioner_name(cfg->partitioner));
     out_table *tab = table_new(6, cols, "rrrrrr");
     for (size_t i = 0; i < t->partition_count; i++) {
@@ -240,8 +269,8 @@ static int topic_describe(const cli_cmd *c, rill *r)
 
 int cmd_topics(const cli_cmd *c)
 {
-    int mode = c->command == CLI_TOPICS_CREATE  ? OPEN_CREATE
-               : c->command == CLI_TOPICS_ALTER ? OPEN_WRITE
+    int mode = c->command == CLI_TOPICS_CREATE   ? OPEN_CREATE
+               : c->command == CLI_TOPICS_ALTER  ? OPEN_WRITE
                : c->command == CLI_TOPICS_DELETE ? OPEN_WRITE
                                                  : OPEN_READ;
     rill *r = tool_open(c, mode);

@@ -3,7 +3,8 @@
  *
  * The input is split on NUL bytes into at most 64 arguments (argv[0] is
  * fixed). cli_parse must return 0 or 2, with a message exactly when it
- * returns 2, and never read outside its arguments.
+ * returns 2, and never read outside its arguments; what it accepts
+ * (a consume format, a reset's --topic scopes) must read back cleanly.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,6 +55,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (t.kind == CLI_FMT_BAD)
                 abort();
         } while (t.kind != CLI_FMT_END);
+    }
+    for (size_t i = 0; rc == 0 && i < cmd.nscopes; i++) {
+        /* an accepted --topic splits, and its partitions read to the end */
+        size_t len;
+        const char *parts;
+        int32_t partition;
+        int more;
+        if (cli_scope_split(cmd.scopes[i], &len, &parts) || len == 0)
+            abort();
+        while (parts && (more = cli_scope_next(&parts, &partition)) != 0)
+            if (more < 0 || partition < 0)
+                abort();
     }
     for (int i = 0; i < argc; i++)
         free(argv[i]);
