@@ -390,8 +390,9 @@ run 0 produce gd --partition 1 <<EOF
 d
 e
 EOF
-# A member killed before its first commit leaves partitions it owned and
-# no committed offset.
+# A member killed before its first commit: describe sees the death at
+# once (no member has polled since), so the dead member owns nothing,
+# the group is Empty, and there is no committed offset.
 "$RILL" consume gd --group gdx --client-id gd-1 >/dev/null 2>"$T/gd.err" &
 pg=$!
 pids=$pg
@@ -403,8 +404,8 @@ gid=$("$RILL" groups describe gdx --json | "$PY" -c 'import json,sys; print(json
 run 0 groups describe gdx
 single_spaced
 same "describe gdx, nothing committed" "GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID CLIENT-ID
-gdx gd 0 - 3 - $gid gd-1
-gdx gd 1 - 2 - $gid gd-1
+gdx gd 0 - 3 - - -
+gdx gd 1 - 2 - - -
 CURRENT-OFFSET -: nothing committed yet. A member starting now reads the 5 records there with auto_offset_reset=earliest, or only new ones with latest.\n"
 has "$T/err" "Consumer group 'gdx' has no active members."
 run 0 groups describe gdx --offsets --json
@@ -413,29 +414,29 @@ import json, sys
 g = json.load(sys.stdin)
 rows = [(p["partition"], p["committed"], p["lag"], p["lag_if_earliest"],
          p["end_offset"], p["client_id"]) for p in g["partitions"]]
-if g["group"] != "gdx" or rows != [(0, None, None, 3, 3, "gd-1"),
-                                   (1, None, None, 2, 2, "gd-1")]:
+if g["group"] != "gdx" or rows != [(0, None, None, 3, 3, None),
+                                   (1, None, None, 2, 2, None)]:
     sys.exit("partitions: %r" % rows)' <"$T/out" || fail "describe --json without commits"
 run 0 groups describe gdx --members
 single_spaced
 same "describe --members" "GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS
-gdx $gid $(uname -n)/$pg gd-1 2\n"
+gdx $gid $(uname -n)/$pg gd-1 0\n"
 run 0 groups describe gdx --members --verbose
 single_spaced
 same "describe --members --verbose" "GROUP CONSUMER-ID HOST/PID CLIENT-ID #PARTITIONS ALIVE LAST-POLL ASSIGNMENT
-gdx $gid $(uname -n)/$pg gd-1 2 no - gd(0,1)\n"
+gdx $gid $(uname -n)/$pg gd-1 0 no - -\n"
 run 0 groups describe gdx --members --json
 "$PY" -c '
 import json, sys
 m = json.load(sys.stdin)["members"]
-if [(x["client_id"], x["alive"], len(x["assigned"])) for x in m] != [("gd-1", False, 2)]:
+if [(x["client_id"], x["alive"], len(x["assigned"])) for x in m] != [("gd-1", False, 0)]:
     sys.exit("members: %r" % m)' <"$T/out" || fail "describe --members --json"
 run 0 groups describe gdx --state
 single_spaced
 same "describe --state" "GROUP ASSIGNMENT-STRATEGY STATE #MEMBERS GENERATION
-gdx range Stable 1 1\n"
+gdx range Empty 1 1\n"
 run 0 groups describe gdx --state --json
-same "describe --state --json" '{"group":"gdx","state":"Stable","generation":1,"assignor":"range","member_count":1,"live_member_count":0}\n'
+same "describe --state --json" '{"group":"gdx","state":"Empty","generation":1,"assignor":"range","member_count":1,"live_member_count":0}\n'
 usage "give GROUP or --all-groups, not both" groups describe gdx --all-groups
 usage "give one of --offsets, --members, --state" groups describe gdx --members --state
 
