@@ -130,6 +130,14 @@ TEST_LDFLAGS_test_faults := $(addprefix -Wl$(comma)--wrap=,malloc calloc realloc
     strdup mdb_put mdb_cursor_put mdb_del mdb_cursor_del mdb_txn_commit \
     mdb_txn_begin mdb_txn_renew mdb_env_sync)
 
+# A program as one built against an older rill.h would be (its options
+# structs shorter): the library must take the defaults of what it lacks.
+ABI_BIN := $(B)/test/older_structs
+$(ABI_BIN): test/abi/older_structs.c $(STATIC) include/rill.h
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
+
 # The torture program: a short run in `make test`, a long one in
 # `make torture`.
 $(B)/test/torture: test/torture.c $(STATIC) $(TOOL_BIN) include/rill.h
@@ -158,7 +166,7 @@ test:
 
 T ?=
 test-bins: lib $(TEST_BIN) $(FUZZ_REPLAY) $(EXAMPLE_BIN) $(TOOL_BIN) \
-           $(TORTURE_BIN)
+           $(TORTURE_BIN) $(ABI_BIN)
 
 test-run: test-bins
 	@B=$(B) T=$(T) sh scripts/run-tests.sh
@@ -257,7 +265,7 @@ fuzz:
 install: lib tool
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	$(if $(TOOL_BIN),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/rill)
-	install -m 644 include/rill.h $(DESTDIR)$(INCLUDEDIR)/rill.h
+	install -m 644 include/rill.h include/rill_retry.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/librill.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION)
 	ln -sf librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -271,7 +279,8 @@ install: lib tool
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rill
-	rm -f $(DESTDIR)$(INCLUDEDIR)/rill.h $(DESTDIR)$(LIBDIR)/librill.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/rill.h $(DESTDIR)$(INCLUDEDIR)/rill_retry.h \
+	    $(DESTDIR)$(LIBDIR)/librill.a \
 	    $(DESTDIR)$(LIBDIR)/librill.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/librill.so $(DESTDIR)$(PKGCONFIGDIR)/rill.pc
 
@@ -281,11 +290,13 @@ uninstall:
 # header in it.
 headertest:
 	@mkdir -p build
-	printf '#include <rill.h>\nint main(void){return rill_version()==0;}\n' > build/headertest.c
-	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.c -o build/headertest.o
-	printf '#include <rill.h>\nint main(){return rill_version()==nullptr;}\n' > build/headertest.cc
-	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.cc -o build/headertest-cc.o
-	! grep -E '#include <(lmdb|msgpack|zstd)' include/rill.h
+	for h in rill.h rill_retry.h; do \
+	    printf '#include <%s>\nint main(void){return rill_version()==0;}\n' $$h > build/headertest.c && \
+	    $(CC) -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.c -o build/headertest.o && \
+	    printf '#include <%s>\nint main(){return rill_version()==nullptr;}\n' $$h > build/headertest.cc && \
+	    $(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c build/headertest.cc -o build/headertest-cc.o || exit 1; \
+	done
+	! grep -E '#include <(lmdb|msgpack|zstd)' include/rill.h include/rill_retry.h
 
 SOURCES := $(wildcard include/*.h lib/*.[ch] test/*.[ch] test/fuzz/*.c examples/*.c tools/*.[ch] bench/*.[ch])
 format:

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include <rill.h>
+#include <rill_retry.h>
 
 #define TOPIC "email-requests"
 
@@ -143,8 +144,8 @@ int main(int argc, char **argv)
     /* Three tries in all, 1 s then 2 s apart; a bad address at once to
      * the dead-letter topic. */
     static const int never_again[] = {SMTP_BAD_ADDRESS};
-    rill_retry_policy p;
-    rill_retry_policy_init(&p);
+    rill_retrier_options p;
+    rill_retrier_options_init(&p);
     p.max_attempts = 3;
     p.initial_backoff_ms = backoff_ms;
     p.multiplier = 2.0;
@@ -155,20 +156,24 @@ int main(int argc, char **argv)
                                NULL)))
         return fail("retrier", rc);
     long long last = now_ms();
-    rill_retry_stats st;
+    rill_retrier_report *st;
     while (!stop && (!idle_ms || now_ms() - last < idle_ms)) {
         size_t handled;
         if ((rc = rill_retrier_poll(rt, 100, &handled)))
             return fail("poll", rc);
-        rill_retrier_stats(&st, rt);
-        if (handled || st.waiting)
+        if ((rc = rill_retrier_stats(&st, rt)))
+            return fail("stats", rc);
+        if (handled || st->waiting)
             last = now_ms();
+        rill_retrier_report_free(st);
     }
-    rill_retrier_stats(&st, rt);
+    if ((rc = rill_retrier_stats(&st, rt)))
+        return fail("stats", rc);
     printf("email_sender: %lld tries: %lld sent, %lld retried, %lld "
-           "dead-lettered\n", (long long)st.handled, (long long)st.succeeded,
-           (long long)st.retried, (long long)st.dead_lettered);
-    rill_retrier_destroy(rt);
+           "dead-lettered\n", (long long)st->handled, (long long)st->succeeded,
+           (long long)st->retried, (long long)st->dead_lettered);
+    rill_retrier_report_free(st);
+    rill_retrier_close(rt);
     rill_close(r);
     return 0;
 }

@@ -151,13 +151,20 @@ static int verify_topic(rill *r, const char *name, verify_state *v,
     return rc;
 }
 
-RILL_API int rill_verify(rill *r, const char *topic, rill_verify_cb cb,
-                         void *opaque, rill_verify_report *out)
+RILL_API void rill_verify_report_free(rill_verify_report *rep)
+{
+    free(rep);
+}
+
+RILL_API int rill_verify(rill_verify_report **out, rill *r, const char *topic,
+                         rill_verify_cb cb, void *opaque)
 {
     rill_verify_report rep = {0};
     verify_state v = {.rep = &rep};
     char **names = NULL;
     size_t n = 0;
+    if (out)
+        *out = NULL;
     int rc = rill_enter(r);
     if (!rc && topic)
         rc = topic_name_validate(topic);
@@ -172,8 +179,11 @@ RILL_API int rill_verify(rill *r, const char *topic, rill_verify_cb cb,
     }
     free(v.probs);
     buf_free(&v.scratch);
-    if (out)
-        *out = rep;
+    if (out && (!rc || rc == RILL_ECORRUPT)) {
+        if (!(*out = malloc(sizeof **out)))
+            return rill_err(RILL_ENOMEM, "out of memory");
+        **out = rep;
+    }
     if (!rc && rep.problems)
         rc = rill_err(RILL_ECORRUPT, "%lld problems in %lld batches",
                       (long long)rep.problems,
@@ -192,16 +202,24 @@ static int count_entries(rill_env *e, MDB_txn *txn, MDB_dbi dbi,
     return env_mdb_err(e, rc, "reading database statistics");
 }
 
-RILL_API int rill_stats(rill_stats_info *out, rill *r)
+RILL_API void rill_stats_report_free(rill_stats_report *rep)
+{
+    free(rep);
+}
+
+RILL_API int rill_stats(rill_stats_report **report, rill *r)
 {
     MDB_txn *txn;
     env_stats es;
-    if (!out)
-        return rill_err(RILL_EINVAL, "out is NULL");
-    memset(out, 0, sizeof *out);
+    if (!report)
+        return rill_err(RILL_EINVAL, "report is NULL");
+    *report = NULL;
     int rc = rill_enter(r);
     if (rc || (rc = env_stats_get(&r->env, &es)))
         return rc;
+    rill_stats_report *out = calloc(1, sizeof *out);
+    if (!out)
+        return rill_err(RILL_ENOMEM, "out of memory");
     out->file_bytes = es.file_size;
     out->map_bytes = es.map_size;
     out->map_bytes_max = r->env.map_size_max;
@@ -209,8 +227,10 @@ RILL_API int rill_stats(rill_stats_info *out, rill *r)
     out->pages_used = es.last_page + 1;
     out->max_readers = es.max_readers;
     out->readers_used = es.readers_used;
-    if ((rc = env_read_begin(&r->env, &txn)))
+    if ((rc = env_read_begin(&r->env, &txn))) {
+        free(out);
         return rc;
+    }
     size_t log_batches = 0, groups = 0, app = 0;
     rc = env_free_pages(&r->env, txn, &out->pages_free);
     if (!rc)
@@ -225,6 +245,10 @@ RILL_API int rill_stats(rill_stats_info *out, rill *r)
     out->batches = log_batches;
     out->groups_active = groups;
     out->app_keys = app;
+    if (rc)
+        free(out);
+    else
+        *report = out;
     return rc;
 }
 

@@ -569,25 +569,36 @@ static int maintain_topic(rill *r, const char *name, retain_stats *st)
     return rc;
 }
 
-RILL_API int rill_maintain(rill *r, rill_maintain_report *out)
+RILL_API void rill_maintain_report_free(rill_maintain_report *rep)
+{
+    free(rep);
+}
+
+RILL_API int rill_maintain(rill_maintain_report **out, rill *r)
 {
     retain_stats st = {0};
     char **names;
     size_t n;
+    if (out)
+        *out = NULL;
     int rc = rill_enter(r);
     if (rc || (rc = rill_topic_list(&names, &n, r)))
         return rc;
     for (size_t i = 0; i < n && !rc; i++)
         rc = maintain_topic(r, names[i], &st);
     rill_names_free(names, n);
-    if (out) {
-        out->batches_removed = st.batches;
-        out->records_removed = st.records;
-        out->bytes_removed = st.bytes;
-        out->records_compacted = st.compacted_records;
-        out->bytes_compacted = st.compacted_bytes;
-    }
-    return rc;
+    if (rc || !out)
+        return rc;
+    rill_maintain_report *rep = calloc(1, sizeof *rep);
+    if (!rep)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    rep->batches_removed = st.batches;
+    rep->records_removed = st.records;
+    rep->bytes_removed = st.bytes;
+    rep->records_compacted = st.compacted_records;
+    rep->bytes_compacted = st.compacted_bytes;
+    *out = rep;
+    return 0;
 }
 
 /* ---- amortised retention after writes ---- */
@@ -626,7 +637,7 @@ static void *maintain_main(void *arg)
         if (m->stop)
             break;
         pthread_mutex_unlock(&m->lock);
-        rill_maintain(r, NULL);
+        rill_maintain(NULL, r);
         pthread_mutex_lock(&m->lock);
     }
     pthread_mutex_unlock(&m->lock);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "rill_retry.h"
 
 #define HDR_PREFIX "rill-retry-"
 #define H_TOPIC HDR_PREFIX "original-topic"
@@ -57,7 +58,7 @@ typedef struct held {
 struct rill_retrier {
     rill *r;
     rill_consumer *c;
-    rill_retry_policy p;
+    rill_retrier_options p;
     rill_retry_handler h;
     void *opaque;
     int *not_retryable;
@@ -71,14 +72,15 @@ struct rill_retrier {
     size_t nwait, wait_cap;
     held *hold;
     size_t nhold, hold_cap;
-    rill_retry_stats st;
+    rill_retrier_report st;
 };
 
-RILL_API void rill_retry_policy_init(rill_retry_policy *p)
+RILL_API void rill_retrier_options_init(rill_retrier_options *p)
 {
     if (!p)
         return;
     memset(p, 0, sizeof *p);
+    p->struct_size = sizeof *p;
     p->max_attempts = 3;
     p->initial_backoff_ms = 1000;
     p->multiplier = 2.0;
@@ -88,7 +90,7 @@ RILL_API void rill_retry_policy_init(rill_retry_policy *p)
 }
 
 /* The wait after the attempt-th failed try (attempt >= 1). */
-static int64_t backoff_ms(const rill_retry_policy *p, int attempt)
+static int64_t backoff_ms(const rill_retrier_options *p, int attempt)
 {
     double b = (double)p->initial_backoff_ms;
     for (int i = 1; i < attempt && b < (double)p->max_backoff_ms; i++)
@@ -101,7 +103,7 @@ static int64_t now_ms(rill *r)
     return rill_now_ms(r);
 }
 
-static int check_policy(const rill_retry_policy *p)
+static int check_policy(const rill_retrier_options *p)
 {
     if (p->max_attempts < 1 || p->max_attempts > RILL_RETRY_ATTEMPTS_MAX)
         return rill_err(RILL_EINVAL, "max_attempts %d is not in 1..%d",
@@ -165,7 +167,7 @@ static int ensure_topic(rill *r, const char *name, const rill_topic_info *src,
 }
 
 /* Copies the policy's strings and list into rt. */
-static int copy_policy(rill_retrier *rt, const rill_retry_policy *p,
+static int copy_policy(rill_retrier *rt, const rill_retrier_options *p,
                        const char *group_id)
 {
     rt->p = *p;
@@ -230,21 +232,22 @@ static int subscribe(rill_retrier *rt, const char *group_id)
 }
 
 RILL_API int rill_retrier_new(rill_retrier **out, rill *r, const char *group_id,
-                              const char *topic, const rill_retry_policy *p,
+                              const char *topic, const rill_retrier_options *p,
                               rill_retry_handler h, void *opaque)
 {
-    rill_retry_policy d;
+    rill_retrier_options d;
     if (!out)
         return rill_err(RILL_EINVAL, "out is NULL");
     *out = NULL;
     if (!r || !group_id || !topic || !h)
         return rill_err(RILL_EINVAL, "r, group_id, topic and the handler "
                         "are required");
-    if (!p) {
-        rill_retry_policy_init(&d);
-        p = &d;
-    }
-    int rc = check_policy(p);
+    rill_retrier_options_init(&d);
+    int rc = p ? options_adopt(&d, sizeof d, p, "rill_retrier_options") : 0;
+    if (rc)
+        return rc;
+    p = &d;
+    rc = check_policy(p);
     if (rc)
         return rc;
     rill_retrier *rt = calloc(1, sizeof *rt);
@@ -259,18 +262,18 @@ RILL_API int rill_retrier_new(rill_retrier **out, rill *r, const char *group_id,
     if (rc) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", rill_errmsg());
-        rill_retrier_destroy(rt);
+        rill_retrier_close(rt);
         return rill_err(rc, "%s", msg);
     }
     *out = rt;
     return 0;
 }
 
-RILL_API void rill_retrier_destroy(rill_retrier *rt)
+RILL_API int rill_retrier_close(rill_retrier *rt)
 {
     if (!rt)
-        return;
-    rill_consumer_close(rt->c);
+        return 0;
+    int rc = rill_consumer_close(rt->c);
     for (int i = 0; rt->names && i <= rt->levels; i++)
         free(rt->names[i]);
     free(rt->names);
@@ -282,21 +285,29 @@ RILL_API void rill_retrier_destroy(rill_retrier *rt)
     free(rt->dlt_suffix);
     free(rt->client_id);
     free(rt);
+    return rc;
 }
 
-RILL_API void rill_retrier_stats(rill_retry_stats *out, rill_retrier *rt)
+RILL_API void rill_retrier_report_free(rill_retrier_report *rep)
 {
-    if (!out)
-        return;
-    memset(out, 0, sizeof *out);
-    out->next_due_ms = -1;
-    if (!rt)
-        return;
+    free(rep);
+}
+
+RILL_API int rill_retrier_stats(rill_retrier_report **report,
+                                rill_retrier *rt)
+{
+    if (!report || !rt)
+        return rill_err(RILL_EINVAL, "report or rt is NULL");
+    rill_retrier_report *out = malloc(sizeof *out);
+    if (!(*report = out))
+        return rill_err(RILL_ENOMEM, "out of memory");
     *out = rt->st;
+    out->next_due_ms = -1;
     out->waiting = rt->nwait;
     for (size_t i = 0; i < rt->nwait; i++)
         if (out->next_due_ms < 0 || rt->wait[i].due < out->next_due_ms)
             out->next_due_ms = rt->wait[i].due;
+    return 0;
 }
 
 /* ---- headers ---- */

@@ -39,6 +39,12 @@ if [ -z "$T" ] || [ "$T" = fuzz ]; then
     done
 fi
 
+if { [ -z "$T" ] || [ "$T" = abi ]; } && [ -x "$B/test/older_structs" ]; then
+    abi_dir=$(mktemp -d)
+    run "older_structs" $wrap "$B/test/older_structs" "$abi_dir/d"
+    rm -rf "$abi_dir"
+fi
+
 if { [ -z "$T" ] || [ "$T" = torture ]; } && [ -x "$B/test/torture" ]; then
     run "torture (short)" $wrap "$B/test/torture" --short
 fi

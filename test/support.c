@@ -174,3 +174,26 @@ size_t read_partition(rill *r, const char *topic, int32_t partition,
     ok(rill_consumer_close(c));
     return got;
 }
+
+int maintain_into(rill *r, rill_maintain_report *out)
+{
+    rill_maintain_report *rep;
+    int rc = rill_maintain(&rep, r);
+    if (!rc) {
+        *out = *rep;
+        rill_maintain_report_free(rep);
+    }
+    return rc;
+}
+
+int verify_into(rill *r, const char *topic, rill_verify_cb cb, void *opaque,
+                rill_verify_report *out)
+{
+    rill_verify_report *rep;
+    int rc = rill_verify(&rep, r, topic, cb, opaque);
+    if (rep) {
+        *out = *rep;
+        rill_verify_report_free(rep);
+    }
+    return rc;
+}

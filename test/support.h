@@ -90,4 +90,10 @@ size_t read_partition(rill *r, const char *topic, int32_t partition,
                       void (*each)(const rill_record *rec, void *arg),
                       void *arg);
 
+/* rill_maintain and rill_verify with their reports copied into the
+ * caller's struct (and freed). */
+int maintain_into(rill *r, rill_maintain_report *out);
+int verify_into(rill *r, const char *topic, rill_verify_cb cb, void *opaque,
+                rill_verify_report *out);
+
 #endif

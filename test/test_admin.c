@@ -52,23 +52,25 @@ static void clean_directory_verifies(void **state)
     fill(f->r, "b", 0, 10, "b0");
     rill_verify_report rep;
     seen_problem s = {0};
-    ok(rill_verify(f->r, NULL, on_problem, &s, &rep));
+    ok(verify_into(f->r, NULL, on_problem, &s, &rep));
     assert_int_equal(s.count, 0);
     assert_int_equal(rep.topics, 2);
     assert_int_equal(rep.partitions, 3);
     assert_int_equal(rep.records, 160);
     assert_int_equal(rep.batches, 160);
     assert_int_equal(rep.problems, 0);
-    ok(rill_verify(f->r, "b", NULL, NULL, &rep));
+    ok(verify_into(f->r, "b", NULL, NULL, &rep));
     assert_int_equal(rep.records, 10);
-    fails(RILL_EINVAL, rill_verify(f->r, "b d", NULL, NULL, NULL));
+    fails(RILL_EINVAL, rill_verify(NULL, f->r, "b d", NULL, NULL));
 
-    rill_stats_info st;
+    rill_stats_report *st;
     ok(rill_stats(&st, f->r));
-    assert_true(st.file_bytes > 0 && st.page_size >= 4096);
-    assert_true(st.pages_used > 0 && st.pages_free < st.pages_used);
-    assert_int_equal(st.topics, 2);
-    assert_int_equal(st.batches, 160);
+    assert_true(st->file_bytes > 0 && st->page_size >= 4096);
+    assert_true(st->pages_used > 0 && st->pages_free < st->pages_used);
+    assert_int_equal(st->topics, 2);
+    assert_int_equal(st->batches, 160);
+    rill_stats_report_free(st);
+    fails(RILL_EINVAL, rill_stats(NULL, f->r));
 }
 
 /* A batch of several records where a verification chunk ends (every 2048
@@ -84,7 +86,7 @@ static void verify_chunks_end_on_multi_record_batches(void **state)
     ok(rill_produce_batch(f->r, m, 2, NULL));
     fill(f->r, "t", 0, 1, "last");
     rill_verify_report rep;
-    ok(rill_verify(f->r, NULL, NULL, NULL, &rep));
+    ok(verify_into(f->r, NULL, NULL, NULL, &rep));
     assert_int_equal(rep.records, 2050);
     assert_int_equal(rep.batches, 2049);
 }
@@ -134,7 +136,7 @@ static void flipped_bytes_are_reported_and_the_rest_reads(void **state)
 
     seen_problem s = {0};
     rill_verify_report rep;
-    fails(RILL_ECORRUPT, rill_verify(c, NULL, on_problem, &s, &rep));
+    fails(RILL_ECORRUPT, verify_into(c, NULL, on_problem, &s, &rep));
     assert_int_equal(s.count, 1);
     assert_string_equal(s.topic, "t");
     assert_int_equal(s.partition, 1);
@@ -209,7 +211,7 @@ static void backup_while_another_process_writes(void **state)
     assert_true(copied >= before && copied <= after);
     assert_int_equal(read_partition(c, "live", 0, 0, SIZE_MAX, NULL, NULL),
                      (size_t)copied);
-    ok(rill_verify(c, NULL, NULL, NULL, NULL));
+    ok(rill_verify(NULL, c, NULL, NULL, NULL));
     rill_close(c);
     free(copy);
 }

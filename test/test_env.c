@@ -179,7 +179,7 @@ static void producing_resumes_once_space_is_freed(void **state)
     int64_t first, next;
     ok(rill_watermarks(&first, &next, r, "keep", 0));
     assert_int_equal(next, 100);
-    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    ok(rill_verify(NULL, r, NULL, NULL, NULL));
     rill_close(r);
     tmpdir_remove(dir);
 }
@@ -236,7 +236,7 @@ static void full_disk_is_efull_and_recovers(void **state)
     l.n = 0;
     read_partition(r, "bulk", 0, 0, 1000000, check_filled, &l);
     assert_int_equal(l.n, acked + 50);
-    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    ok(rill_verify(NULL, r, NULL, NULL, NULL));
     rill_close(r);
     umount(mnt);
     free(ballast);
@@ -498,7 +498,7 @@ static void format_one_directory_is_read_and_upgraded(void **state)
     r = open_sync(dir, RILL_SYNC_NONE);
     ok(rill_watermarks(&first, &next, r, "t", 0));
     assert_int_equal(first, 2);
-    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    ok(rill_verify(NULL, r, NULL, NULL, NULL));
     rill_close(r);
     /* The format record now says 2. */
     assert_int_equal(mdb_env_create(&env), 0);

@@ -228,7 +228,7 @@ static int scenario(const char *dir, acks *a)
         rc = rill_topic_describe(&info, r, "t");
     rill_topic_info_free(info);
     if (!rc)
-        rc = rill_maintain(r, NULL);
+        rc = rill_maintain(NULL, r);
     rill_close(r);
     return rc;
 }
@@ -237,7 +237,7 @@ static int scenario(const char *dir, acks *a)
 static void check_after(const char *dir, const acks *a)
 {
     rill *r = open_sync(dir, RILL_SYNC_NONE);
-    ok(rill_verify(r, NULL, NULL, NULL, NULL));
+    ok(rill_verify(NULL, r, NULL, NULL, NULL));
     for (size_t i = 0; i < a->n; i++) {
         rill_consumer *c;
         ok(rill_consumer_new(&c, r, NULL));

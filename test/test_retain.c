@@ -40,7 +40,7 @@ static void old_batches_leave_by_time(void **state)
     produce_at(f->r, "t", 10, t0 - 1800000, 10); /* half an hour old */
     produce_at(f->r, "t", 10, 0, 10);            /* now */
     rill_maintain_report rep;
-    ok(rill_maintain(f->r, &rep));
+    ok(maintain_into(f->r, &rep));
     int64_t first, next;
     watermarks(f->r, "t", &first, &next);
     assert_int_equal(first, 10);
@@ -68,7 +68,7 @@ static void old_batches_leave_by_time(void **state)
     /* An hour and a half later, everything but the newest has expired;
      * the last batch too: the partition is empty, its offsets go on. */
     test_now_ms += 5400000;
-    ok(rill_maintain(f->r, NULL));
+    ok(rill_maintain(NULL, f->r));
     watermarks(f->r, "t", &first, &next);
     assert_int_equal(first, 30);
     assert_int_equal(next, 30);
@@ -106,7 +106,7 @@ static void partitions_stay_within_retention_bytes(void **state)
                     c.retention_bytes + 64 * 1024 + largest_batch);
         rill_topic_info_free(info);
     }
-    ok(rill_maintain(f->r, NULL));
+    ok(rill_maintain(NULL, f->r));
     rill_topic_info *info;
     ok(rill_topic_describe(&info, f->r, "t"));
     assert_true(info->partitions[0].bytes <= c.retention_bytes + largest_batch);
@@ -220,7 +220,7 @@ static void compaction_keeps_the_latest_value_per_key(void **state)
 
     test_now_ms += 120000; /* the tombstones are old enough to go */
     rill_maintain_report rep;
-    ok(rill_maintain(f->r, &rep));
+    ok(maintain_into(f->r, &rep));
     assert_true(rep.records_compacted > UPDATES - KEYS - 100);
     size_t n = read_partition(f->r, "kv", 0, 0, SIZE_MAX, check_compacted, &l);
     int live = 0;
@@ -234,7 +234,7 @@ static void compaction_keeps_the_latest_value_per_key(void **state)
     int64_t first, next;
     ok(rill_watermarks(&first, &next, f->r, "kv", 0));
     assert_int_equal(next, UPDATES); /* offsets unchanged */
-    ok(rill_verify(f->r, "kv", NULL, NULL, NULL));
+    ok(rill_verify(NULL, f->r, "kv", NULL, NULL));
 
     /* The consumer goes on from its position, with no error. */
     const rill_record *recs;
@@ -244,7 +244,7 @@ static void compaction_keeps_the_latest_value_per_key(void **state)
     assert_true(recs[0].offset >= UPDATES / 2 + 7);
     ok(rill_consumer_close(mid));
     /* Compacting again changes nothing. */
-    ok(rill_maintain(f->r, &rep));
+    ok(maintain_into(f->r, &rep));
     assert_int_equal(rep.records_compacted, 0);
 }
 
@@ -272,7 +272,7 @@ static void compaction_keeps_the_log_start(void **state)
     rill_topic_partition at2 = {"kv", 0, 2};
     ok(rill_group_set_offsets(f->r, "lagging", &at2, 1));
     rill_maintain_report rep;
-    ok(rill_maintain(f->r, &rep));
+    ok(maintain_into(f->r, &rep));
     assert_int_equal(rep.records_compacted, 4); /* offsets 1..4 */
     int64_t first, next;
     ok(rill_watermarks(&first, &next, f->r, "kv", 0));
@@ -283,11 +283,11 @@ static void compaction_keeps_the_log_start(void **state)
     rill_message m0 = {.topic = "kv", .partition = 0, .key = "k0",
                        .key_len = 2, .value = "new", .value_len = 3};
     ok(rill_produce(f->r, &m0, NULL));
-    ok(rill_maintain(f->r, &rep));
+    ok(maintain_into(f->r, &rep));
     ok(rill_watermarks(&first, &next, f->r, "kv", 0));
     assert_int_equal(first, 0); /* as Kafka: compaction keeps the start */
     assert_int_equal(next, 11);
-    ok(rill_verify(f->r, "kv", NULL, NULL, NULL));
+    ok(rill_verify(NULL, f->r, "kv", NULL, NULL));
 
     int resets[3] = {RILL_RESET_EARLIEST, RILL_RESET_LATEST, RILL_RESET_ERROR};
     for (int i = 0; i < 3; i++) {
@@ -336,7 +336,7 @@ static void retention_waits_for_named_groups_up_to_the_cap(void **state)
 
     /* 40 KiB: over retention_bytes, under the cap: kept for billing. */
     produce_at(f->r, "t", 40, 0, 1000);
-    ok(rill_maintain(f->r, NULL));
+    ok(rill_maintain(NULL, f->r));
     int64_t first, next;
     watermarks(f->r, "t", &first, &next);
     assert_int_equal(first, 0);
@@ -348,13 +348,13 @@ static void retention_waits_for_named_groups_up_to_the_cap(void **state)
     ok(rill_consumer_new(&b, f->r, &o));
     rill_topic_partition tp = {"t", 0, 30};
     ok(rill_commit_offsets(b, &tp, 1));
-    ok(rill_maintain(f->r, NULL));
+    ok(rill_maintain(NULL, f->r));
     watermarks(f->r, "t", &first, &next);
     assert_true(first > 0 && first <= 30);
     /* Past the cap the records go anyway, and billing's describe counts
      * the ones it never committed. */
     produce_at(f->r, "t", 100, 0, 1000);
-    ok(rill_maintain(f->r, NULL));
+    ok(rill_maintain(NULL, f->r));
     watermarks(f->r, "t", &first, &next);
     assert_true(first > 30);
     rill_group_info *g;
@@ -438,7 +438,7 @@ static void readers_never_see_half_deleted_batches(void **state)
         ok(rill_produce(f->r, &m, &pos));
         assert_int_equal(pos.offset, off);
         if (off % 1000 == 0)
-            ok(rill_maintain(f->r, NULL));
+            ok(rill_maintain(NULL, f->r));
     }
     close(fds[1]);
     for (int i = 0; i < 2; i++)

@@ -10,6 +10,8 @@
  */
 #include "support.h"
 
+#include <rill_retry.h>
+
 #include <signal.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -20,6 +22,16 @@
 static int64_t clock_at(void *opaque)
 {
     return *(volatile int64_t *)opaque;
+}
+
+/* The retrier's counts, copied out of its report. */
+static rill_retrier_report stats_of(rill_retrier *rt)
+{
+    rill_retrier_report *rep, st;
+    ok(rill_retrier_stats(&rep, rt));
+    st = *rep;
+    rill_retrier_report_free(rep);
+    return st;
 }
 
 typedef struct rfix {
@@ -179,8 +191,8 @@ static void fails_twice_then_succeeds(void **state)
     produce(f->r, "jobs", 0, "k1", "fail-2");
     assert_int_equal(run(rt), 1); /* attempt 1 fails */
     assert_int_equal(count(f->r, "jobs.retry-1"), 1);
-    rill_retry_stats st;
-    rill_retrier_stats(&st, rt);
+    rill_retrier_report st;
+    st = stats_of(rt);
     assert_int_equal(st.retried, 1);
     assert_int_equal(st.waiting, 1);
     assert_int_equal(st.next_due_ms, f->now + 1000);
@@ -201,14 +213,14 @@ static void fails_twice_then_succeeds(void **state)
         assert_int_equal(calls.attempt[i], i + 1);
     }
     assert_int_equal(count(f->r, "jobs.dlt"), 0);
-    rill_retrier_stats(&st, rt);
+    st = stats_of(rt);
     assert_int_equal(st.handled, 3);
     assert_int_equal(st.succeeded, 1);
     assert_int_equal(st.retried, 2);
     assert_int_equal(st.dead_lettered, 0);
     assert_int_equal(st.waiting, 0);
     assert_lag_zero(f->r, "workers");
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 }
 
 static void always_failing_lands_in_dlt_with_headers(void **state)
@@ -259,12 +271,12 @@ static void always_failing_lands_in_dlt_with_headers(void **state)
     assert_int_equal(run(rt), 0); /* nothing reads the DLT */
     assert_int_equal(calls.n, 3);
     assert_int_equal(count(f->r, "jobs.dlt"), 1);
-    rill_retry_stats st;
-    rill_retrier_stats(&st, rt);
+    rill_retrier_report st;
+    st = stats_of(rt);
     assert_int_equal(st.dead_lettered, 1);
     assert_int_equal(st.retried, 2);
     assert_lag_zero(f->r, "workers");
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 }
 
 static void the_topic_keeps_flowing_while_a_record_waits(void **state)
@@ -283,8 +295,8 @@ static void the_topic_keeps_flowing_while_a_record_waits(void **state)
     produce(f->r, "jobs", 1, "d", "fail-1"); /* due 500 ms after a */
     assert_int_equal(run(rt), 3);            /* b, c, d; a still waits */
     assert_int_equal(calls.n, 4);
-    rill_retry_stats st;
-    rill_retrier_stats(&st, rt);
+    rill_retrier_report st;
+    st = stats_of(rt);
     assert_int_equal(st.waiting, 2);
 
     /* retry-1 partition 0 is due; partition 1 still waits. */
@@ -302,15 +314,15 @@ static void the_topic_keeps_flowing_while_a_record_waits(void **state)
     assert_string_equal(calls.key[6], "d");
     assert_int_equal(calls.attempt[6], 2);
     assert_lag_zero(f->r, "workers");
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 }
 
 static void backoffs_grow_up_to_the_cap(void **state)
 {
     rfix *f = *state;
     rill_retrier *rt;
-    rill_retry_policy p;
-    rill_retry_policy_init(&p);
+    rill_retrier_options p;
+    rill_retrier_options_init(&p);
     p.max_attempts = 5;
     p.initial_backoff_ms = 100;
     p.multiplier = 3;
@@ -335,7 +347,7 @@ static void backoffs_grow_up_to_the_cap(void **state)
     assert_int_equal(count(f->r, "jobs-dead"), 1);
     fails(RILL_ENOTFOUND, rill_topic_describe(&(rill_topic_info *){0}, f->r,
                                               "jobs-try5"));
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 
     p.max_attempts = 0;
     fails(RILL_EINVAL,
@@ -350,8 +362,8 @@ static void not_retryable_codes_go_straight_to_the_dlt(void **state)
 {
     rfix *f = *state;
     rill_retrier *rt;
-    rill_retry_policy p;
-    rill_retry_policy_init(&p);
+    rill_retrier_options p;
+    rill_retrier_options_init(&p);
     static const int codes[] = {400, 404};
     p.not_retryable = codes;
     p.not_retryable_count = 2;
@@ -372,7 +384,7 @@ static void not_retryable_codes_go_straight_to_the_dlt(void **state)
     assert_non_null(strstr(dead, "rill-retry-attempts=1;"));
     assert_non_null(strstr(dead, "rill-retry-error-code=400;"));
     assert_null(strstr(dead, "rill-retry-due"));
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 }
 
 /* How often the handler was called for key. */
@@ -426,7 +438,7 @@ static void a_failed_move_reads_the_record_again(void **state)
     assert_int_equal(calls_for("c"), 1);
     assert_int_equal(count(f->r, "jobs.retry-1"), 1);
     assert_int_equal(committed(f->r, "workers", "jobs", 0), 3);
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
 }
 
 static void record_header_finds_the_last(void **state)
@@ -449,8 +461,8 @@ static void record_header_finds_the_last(void **state)
 static void fill_dlt(rfix *f, int n)
 {
     rill_retrier *rt;
-    rill_retry_policy p;
-    rill_retry_policy_init(&p);
+    rill_retrier_options p;
+    rill_retrier_options_init(&p);
     p.max_attempts = 1;
     topic_new(f->r, "jobs", 3);
     ok(rill_retrier_new(&rt, f->r, "workers", "jobs", &p, handler, NULL));
@@ -461,7 +473,7 @@ static void fill_dlt(rfix *f, int n)
     }
     while (count(f->r, "jobs.dlt") < n)
         run(rt);
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
     assert_int_equal(count(f->r, "jobs"), n);
 }
 
@@ -521,7 +533,7 @@ static void redrive_moves_dead_letters_back_once(void **state)
     assert_int_equal(calls.n, 10);
     for (size_t i = 0; i < calls.n; i++)
         assert_int_equal(calls.attempt[i], 1);
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
     fails(RILL_ENOTFOUND, rill_dlt_redrive(&moved, f->r, "nope.dlt", 0));
 }
 
@@ -556,13 +568,13 @@ static int retrier_main(void *arg)
         return 1;
     for (int idle = 0; idle < idle_polls;) {
         size_t h;
-        rill_retry_stats st;
+        rill_retrier_report st;
         if (rill_retrier_poll(rt, 20, &h))
             return 2;
-        rill_retrier_stats(&st, rt);
+        st = stats_of(rt);
         idle = h || st.waiting ? 0 : idle + 1;
     }
-    rill_retrier_destroy(rt);
+    rill_retrier_close(rt);
     rill_close(r);
     return 0;
 }

@@ -890,7 +890,12 @@ static int finish(void)
         check_found_and_consumed(sc);
         for (unsigned p = 0; p < S.partitions; p++)
             check_commits((int32_t)p, sc->next[p]);
-        int vrc = rill_verify(r, NULL, verify_cb, NULL, &v);
+        rill_verify_report *rep;
+        int vrc = rill_verify(&rep, r, NULL, verify_cb, NULL);
+        if (rep) {
+            v = *rep;
+            rill_verify_report_free(rep);
+        }
         if (vrc || v.problems || v.records != sc->records)
             problem("rill_verify: %s, %" PRId64 " problems, %" PRId64
                     " records", rill_strerror(vrc), v.problems, v.records);

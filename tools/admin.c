@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,13 +61,16 @@ static int verify_topics(const cli_cmd *c, rill *r, rill_verify_report *sum)
     int status = EXIT_OK;
     for (size_t i = 0; i < n && status == EXIT_OK; i++) {
         const char *name = names ? names[i] : c->name;
-        rill_verify_report rep = {0};
+        rill_verify_report *rep;
         progress("verifying %s (%zu of %zu)", name, i + 1, n);
-        rc = rill_verify(r, name, on_problem, NULL, &rep);
-        report_add(sum, &rep);
+        rc = rill_verify(&rep, r, name, on_problem, NULL);
+        bool problems = rep && rep->problems;
+        if (rep)
+            report_add(sum, rep);
+        rill_verify_report_free(rep);
         if (rc == RILL_ENOTFOUND && names)
             continue; /* deleted since the listing */
-        if (rc && !(rc == RILL_ECORRUPT && rep.problems))
+        if (rc && !(rc == RILL_ECORRUPT && problems))
             status = tool_fail(rc, "verifying '%s'", name);
     }
     progress_clear();
@@ -132,7 +136,7 @@ static int topic_stats_get(rill *r, const char *name, int64_t since,
     return rc;
 }
 
-static void stats_json(const rill_stats_info *s, const topic_stats *t,
+static void stats_json(const rill_stats_report *s, const topic_stats *t,
                        size_t n)
 {
     json_out j;
@@ -165,7 +169,7 @@ static void stats_json(const rill_stats_info *s, const topic_stats *t,
     json_end(&j);
 }
 
-static int stats_text(const cli_cmd *c, const rill_stats_info *s,
+static int stats_text(const cli_cmd *c, const rill_stats_report *s,
                       const topic_stats *t, size_t n)
 {
     static const char *const cols[] = {"TOPIC", "PARTITIONS", "RECORDS",
@@ -195,7 +199,7 @@ static int stats_text(const cli_cmd *c, const rill_stats_info *s,
 
 int cmd_stats(const cli_cmd *c)
 {
-    rill_stats_info s;
+    rill_stats_report *s = NULL;
     char **names = NULL;
     size_t n = 0, k = 0;
     topic_stats *t = NULL;
@@ -204,6 +208,7 @@ int cmd_stats(const cli_cmd *c)
         return EXIT_ERROR;
     int rc = rill_stats(&s, r);
     if (rc || (rc = rill_topic_list(&names, &n, r))) {
+        rill_stats_report_free(s);
         rill_close(r);
         return tool_fail(rc, "reading statistics");
     }
@@ -219,9 +224,10 @@ int cmd_stats(const cli_cmd *c)
     }
     int status = rc ? tool_fail(rc, "reading topic statistics") : EXIT_OK;
     if (status == EXIT_OK && c->json)
-        stats_json(&s, t, k);
+        stats_json(s, t, k);
     else if (status == EXIT_OK)
-        status = stats_text(c, &s, t, k);
+        status = stats_text(c, s, t, k);
+    rill_stats_report_free(s);
     free(t);
     rill_names_free(names, n);
     rill_close(r);
@@ -288,15 +294,17 @@ static int backup_run(const cli_cmd *c, rill *r, size_t total)
 
 int cmd_backup(const cli_cmd *c)
 {
-    rill_stats_info s;
+    rill_stats_report *s;
     struct stat st;
     char size[32];
     rill *r = tool_open(c, OPEN_READ);
     if (!r)
         return EXIT_ERROR;
     int rc = rill_stats(&s, r);
-    if (!rc)
-        rc = backup_run(c, r, s.file_bytes);
+    if (!rc) {
+        rc = backup_run(c, r, s->file_bytes);
+        rill_stats_report_free(s);
+    }
     rill_close(r);
     if (rc)
         return tool_fail(rc, "backing up '%s' to '%s'", c->dir, c->dest);

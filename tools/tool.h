@@ -6,6 +6,7 @@
 #define RILL_TOOL_H
 
 #include <rill.h>
+#include <rill_retry.h>
 
 #include "args.h"
 
