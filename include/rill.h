@@ -315,7 +315,8 @@ int rill_topic_delete(rill *r, const char *topic);
  * rill_names_free. Errors: RILL_EINVAL, RILL_ENOMEM. Thread safety: safe. */
 int rill_topic_list(char ***names, size_t *count, rill *r);
 
-/* Frees what rill_topic_list (or another *_list) returned. Accepts NULL. */
+/* Frees what rill_topic_list (or another *_list) returned. Accepts NULL.
+ * Thread safety: safe. */
 void rill_names_free(char **names, size_t count);
 
 typedef struct rill_partition_info {
@@ -345,7 +346,7 @@ typedef struct rill_topic_info {
  * RILL_ECORRUPT. Thread safety: safe. */
 int rill_topic_describe(rill_topic_info **out, rill *r, const char *topic);
 
-/* Frees a rill_topic_info. Accepts NULL. */
+/* Frees a rill_topic_info. Accepts NULL. Thread safety: safe. */
 void rill_topic_info_free(rill_topic_info *info);
 
 /* ------------------------------------------------------------------------
@@ -501,18 +502,6 @@ int rill_partition_for_key(int32_t *partition, rill *r, const char *topic,
  * that want to check compatibility. Thread safety: safe. */
 int32_t rill_murmur2(const void *data, size_t len);
 
-/* Offsets for times: for each tps[i] (topic, partition, and a timestamp in
- * .offset), replaces .offset by the first offset whose record timestamp is
- * >= that time, or RILL_OFFSET_END if there is none. Errors: RILL_EINVAL,
- * RILL_ENOTFOUND, RILL_ECORRUPT; on error tps is unchanged.
- * Thread safety: safe. */
-int rill_offsets_for_times(rill *r, rill_topic_partition *tps, size_t n);
-
-/* The first and next offsets of one partition (Kafka's watermarks).
- * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
-int rill_watermarks(int64_t *first, int64_t *next, rill *r, const char *topic,
-                    int32_t partition);
-
 /* ------------------------------------------------------------------------
  * Transactions
  *
@@ -546,33 +535,41 @@ typedef struct rill_txn rill_txn;
 
 /* Begins a transaction (waiting for the write lock). Errors: RILL_EINVAL,
  * RILL_EPERM (read-only), RILL_ESTATE (this thread has one open already).
- * Thread safety: safe; the transaction then belongs to this thread. */
+ * Thread safety: safe; the transaction then belongs to this thread, and
+ * every rill_txn_* call on it below is "handle", on that thread only. */
 int rill_txn_begin(rill_txn **out, rill *r);
 
 /* Appends a record within the transaction; out (may be NULL) gets the
  * position it will have if the transaction commits. Errors: as
- * rill_produce. */
+ * rill_produce. Thread safety: handle (the thread that began t). */
 int rill_txn_produce(rill_txn *t, const rill_message *m, rill_position *out);
 
 /* Commits, within the transaction, the positions of the consumer c (the
  * offsets after the records its last rill_poll returned), fenced as
  * rill_commit is: if c no longer owns a partition the transaction is
  * doomed with RILL_EFENCED and nothing of it is written. c must have a
- * group_id and belong to the same directory. */
+ * group_id and belong to the same directory. Errors: RILL_EINVAL,
+ * RILL_ENOTFOUND (a topic was deleted; the transaction goes on),
+ * RILL_EFENCED. Thread safety: handle (the thread that began t; c must
+ * not be used by another thread meanwhile). */
 int rill_txn_commit_consumer(rill_txn *t, rill_consumer *c);
 
 /* Commits, within the transaction, explicit offsets (the next offset to
  * read) for c's group, fenced as rill_commit_offsets is: a subscribed
  * member may commit only partitions it owns (else the transaction is
  * doomed with RILL_EFENCED). For moving one failed record to a retry
- * topic and committing past it atomically. */
+ * topic and committing past it atomically. Errors: RILL_EINVAL,
+ * RILL_ENOTFOUND (no such topic or partition: nothing written, the
+ * transaction goes on), RILL_EFENCED. Thread safety: handle (as
+ * rill_txn_commit_consumer). */
 int rill_txn_commit_offsets(rill_txn *t, rill_consumer *c,
                             const rill_topic_partition *tps, size_t n);
 
 /* The application's table: keys of 1 byte up to LMDB's maximum key size
  * (511 bytes), values up to RILL_RECORD_BYTES_MAX. get's *v points into
  * the database and stays valid until the next call on t.
- * Errors: RILL_EINVAL, RILL_ENOTFOUND (get, del), RILL_ETOOBIG. */
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND (get, del), RILL_ETOOBIG.
+ * Thread safety: handle (the thread that began t). */
 int rill_txn_put(rill_txn *t, const void *k, size_t kl, const void *v,
                  size_t vl);
 int rill_txn_get(rill_txn *t, const void *k, size_t kl, const void **v,
@@ -581,10 +578,12 @@ int rill_txn_del(rill_txn *t, const void *k, size_t kl);
 
 /* Commits and frees t, whatever the outcome. Durable per the sync mode
  * when it returns 0. Errors: the error that doomed t, RILL_EFULL,
- * RILL_EUNKNOWN (see rill_produce); on error nothing was committed. */
+ * RILL_EUNKNOWN (see rill_produce); on error nothing was committed.
+ * Thread safety: handle (the thread that began t). */
 int rill_txn_commit(rill_txn *t);
 
-/* Discards everything t did and frees it. Accepts NULL. */
+/* Discards everything t did and frees it. Accepts NULL.
+ * Thread safety: handle (the thread that began t). */
 void rill_txn_abort(rill_txn *t);
 
 /* Reads a value of the application's table outside a transaction, as
@@ -714,7 +713,7 @@ int rill_position_get(rill_consumer *c, rill_topic_partition *tps, size_t n);
 int rill_assignment(rill_topic_partition **tps, size_t *n, rill_consumer *c);
 
 /* Frees what rill_assignment (or another call returning a partition list)
- * returned. Accepts NULL. */
+ * returned. Accepts NULL. Thread safety: safe. */
 void rill_tps_free(rill_topic_partition *tps, size_t n);
 
 /* Pauses or resumes fetching from assigned partitions; positions are kept.
@@ -875,6 +874,66 @@ int rill_group_set_offsets(rill *r, const char *group,
  * member. Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_EBUSY.
  * Thread safety: safe. */
 int rill_group_delete(rill *r, const char *group);
+
+/* ------------------------------------------------------------------------
+ * Reading partitions directly
+ *
+ * For programs that keep their positions themselves (a Kafka-protocol
+ * gateway answering fetches, a mirror, an operator's tool): a partition's
+ * bounds and offsets by time, a reader that reads from any offset without
+ * a group, and a wait for the next commit by any process.
+ * ------------------------------------------------------------------------ */
+
+/* Offsets for times: for each tps[i] (topic, partition, and a timestamp in
+ * .offset), replaces .offset by the first offset whose record timestamp is
+ * >= that time, or RILL_OFFSET_END if there is none. Errors: RILL_EINVAL,
+ * RILL_ENOTFOUND, RILL_ECORRUPT; on error tps is unchanged.
+ * Thread safety: safe. */
+int rill_offsets_for_times(rill *r, rill_topic_partition *tps, size_t n);
+
+/* The first and next offsets of one partition (Kafka's watermarks).
+ * Errors: RILL_EINVAL, RILL_ENOTFOUND. Thread safety: safe. */
+int rill_watermarks(int64_t *first, int64_t *next, rill *r, const char *topic,
+                    int32_t partition);
+
+typedef struct rill_reader rill_reader; /* one thread at a time */
+
+/* Creates a reader on r. Destroy it before closing r.
+ * Errors: RILL_EINVAL, RILL_ENOMEM. Thread safety: safe (on r). */
+int rill_reader_new(rill_reader **out, rill *r);
+
+/* Reads records of one partition from offset on, without waiting: up to
+ * max_records (1..1000000), and batches until about max_bytes were read
+ * (0: 8 MiB; the first batch is read whole however large, so a large
+ * record is never stuck). *recs and *n receive them, valid until the next
+ * read on rd or its destroy; *next the offset to read from next (past any
+ * gap compaction left, so it may exceed the last record's offset + 1);
+ * *end (may be NULL) the partition's next offset, Kafka's high watermark.
+ * At the end, *n is 0 and *next is offset. Errors: RILL_EINVAL,
+ * RILL_ENOTFOUND (topic or partition), RILL_EOFFSET (offset below the
+ * partition's first or above its end: the message gives its bounds),
+ * RILL_ECORRUPT (a stored batch fails its checks). Thread safety: handle. */
+int rill_reader_read(rill_reader *rd, const char *topic, int32_t partition,
+                     int64_t offset, size_t max_records, size_t max_bytes,
+                     const rill_record **recs, size_t *n, int64_t *next,
+                     int64_t *end);
+
+/* Frees rd and the records it handed out. Accepts NULL.
+ * Thread safety: handle. */
+void rill_reader_destroy(rill_reader *rd);
+
+/* The directory's change counter, which every commit by any process
+ * moves on (0 for a bad handle). Take it before looking for new records,
+ * then wait with rill_wait_change, so no commit falls in between.
+ * Thread safety: safe. */
+uint32_t rill_change_seq(rill *r);
+
+/* Returns once the counter differs from seq (a commit since, by any
+ * process: at once if one happened already), or after timeout_ms (-1
+ * forever): then RILL_ETIMEDOUT. A blocked wait wakes within microseconds
+ * of the commit (a futex on Linux) and spins no core. Errors: RILL_EINVAL,
+ * RILL_ETIMEDOUT. Thread safety: safe. */
+int rill_wait_change(rill *r, uint32_t seq, int timeout_ms);
 
 /* ------------------------------------------------------------------------
  * Operating a directory

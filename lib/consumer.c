@@ -111,6 +111,7 @@ RILL_API int rill_consumer_new(rill_consumer **out, rill *r,
         return rill_err(RILL_ENOMEM, "out of memory");
     c->magic = CONSUMER_MAGIC;
     c->r = r;
+    c->fetch_max_bytes = FETCH_MAX_BYTES;
     c->opts = *o;
     if (!c->opts.max_poll_records)
         c->opts.max_poll_records = DEFAULT_MAX_POLL_RECORDS;

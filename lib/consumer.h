@@ -11,6 +11,8 @@
 #include "env.h"
 
 #define CONSUMER_MAGIC 0x52434f4eu /* "RCON" */
+/* The most one poll copies out of the log (at least one batch). */
+#define FETCH_MAX_BYTES (8u * 1024 * 1024)
 
 /* A position not yet resolved against the log holds one of the special
  * offsets (RILL_OFFSET_BEGINNING, _END, _STORED). */
@@ -20,6 +22,7 @@ typedef struct assigned {
     int32_t partition;
     int64_t position;
     int64_t committed; /* what this consumer last committed, or INVALID */
+    int64_t end;       /* the partition's next offset at the last fetch */
     bool paused;
 } assigned;
 
@@ -45,6 +48,7 @@ struct rill_consumer {
     char **names; /* interned topic names */
     size_t nnames;
 
+    size_t fetch_max_bytes; /* a fetch stops copying batches past this */
     rill_buf data; /* the batches of the last poll */
     rill_buf raw;  /* their decompressed payloads */
     fetched *fetch;

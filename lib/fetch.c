@@ -24,7 +24,6 @@
 #include "handle.h"
 #include "topic.h"
 
-#define FETCH_MAX_BYTES (8u * 1024 * 1024)
 
 /* The topic of an assigned partition as of txn, noticing deletion,
  * recreation (a new id: the old position means nothing) and shrinking
@@ -149,6 +148,7 @@ static int fetch_partition(rill_consumer *c, MDB_txn *txn, MDB_cursor *cur,
         rc = log_bounds_get(&c->r->env, txn, cur, &p, &b);
     if (!rc)
         rc = resolve_position(c, txn, a, &b);
+    a->end = b.next;
     if (rc || a->position >= b.next)
         return rc;
     /* Each batch records the position the partition has when decoding
@@ -167,7 +167,7 @@ static int fetch_partition(rill_consumer *c, MDB_txn *txn, MDB_cursor *cur,
         from = end;
         int64_t n = (int64_t)h.record_count - skip;
         *budget -= n > 0 ? RILL_MIN((size_t)n, *budget) : 0;
-        if (c->data.len >= FETCH_MAX_BYTES || end >= b.next)
+        if (c->data.len >= c->fetch_max_bytes || end >= b.next)
             break;
         rc = log_next(&c->r->env, cur, &p, &v, &base);
     }
@@ -198,7 +198,7 @@ static int fetch(rill_consumer *c)
             continue;
         rc = fetch_partition(c, txn, cur, i, &budget);
         c->rr = i + 1;
-        if (c->data.len >= FETCH_MAX_BYTES)
+        if (c->data.len >= c->fetch_max_bytes)
             break;
     }
     mdb_cursor_close(cur);
