@@ -805,6 +805,8 @@ typedef struct rill_group_member_info {
     uint32_t max_poll_interval_ms;
     size_t assigned_count;
     rill_topic_partition *assigned; /* the partitions it owns */
+    char host[256]; /* this host's name for a rill member; the client's
+                       address for a member of an external group */
 } rill_group_member_info;
 
 typedef struct rill_group_partition_info {
@@ -822,12 +824,19 @@ typedef struct rill_group_partition_info {
 typedef struct rill_group_info {
     char name[250];
     uint32_t generation;
-    int assignor;
-    const char *state; /* "Stable", "Rebalancing" or "Empty" (static) */
+    int assignor; /* a rill group's; see protocol for an external one */
+    const char *state; /* "Stable", "Rebalancing" or "Empty", or what an
+                          external group's coordinator reports; valid as
+                          long as the info */
     size_t member_count;
     rill_group_member_info *members;
     size_t partition_count; /* subscribed partitions and committed ones */
     rill_group_partition_info *partitions; /* by topic, then partition */
+    /* For a group run by another coordinator (see "Groups run by another
+     * coordinator"): its protocol, as "consumer/range"; "" for a rill
+     * group. */
+    char protocol[128];
+    char state_buf[128]; /* where state points for an external group */
 } rill_group_info;
 
 /* Describes a group as it is now: members (with liveness and what they
@@ -874,6 +883,56 @@ int rill_group_set_offsets(rill *r, const char *group,
  * member. Errors: RILL_EINVAL, RILL_ENOTFOUND, RILL_EBUSY.
  * Thread safety: safe. */
 int rill_group_delete(rill *r, const char *group);
+
+/* ------------------------------------------------------------------------
+ * Groups run by another coordinator
+ *
+ * For a process that runs another group protocol for its own clients --
+ * the Kafka gateway (rill serve) runs Kafka's, where the clients assign
+ * partitions among themselves -- and records in the directory what rill
+ * must know: who the members are, what each owns, the group's state. Such
+ * a group is the coordinator's while its process lives (a lock file in
+ * <dir>/members, as a member holds): rill consumers subscribing to it get
+ * RILL_EPROTOCOL, rill_group_describe shows the coordinator's members and
+ * state, and nobody else can commit what its members own. When the
+ * process ends, its members are dead with it and the group is free.
+ * Committed offsets are the group's ordinary ones (rill_committed,
+ * describe's lag); the coordinator fences its members' commits by its own
+ * generations.
+ * ------------------------------------------------------------------------ */
+
+typedef struct rill_group_external_member {
+    const char *member_id; /* the coordinator's id for it */
+    const char *client_id;
+    const char *host;      /* as the coordinator names it ("/127.0.0.1") */
+    const rill_topic_partition *assigned; /* offsets ignored */
+    size_t assigned_count;
+} rill_group_external_member;
+
+/* Records group as held by this process's coordinator, with its protocol
+ * (as "consumer/range"), state ("Stable", "PreparingRebalance", ...),
+ * generation and members, replacing what it recorded before. Copies
+ * everything. Errors: RILL_EINVAL (bad names, a member listed twice),
+ * RILL_EPROTOCOL (live rill consumers use the group, or another live
+ * coordinator holds it), RILL_EPERM (read-only), RILL_EIO (the lock
+ * file), RILL_EFULL. Thread safety: safe. */
+int rill_group_external_set(rill *r, const char *group, const char *protocol,
+                            const char *state, uint32_t generation,
+                            const rill_group_external_member *members,
+                            size_t n);
+
+/* Commits offsets (the next to read) for a group this process's
+ * coordinator holds, all or nothing. Errors: RILL_EINVAL, RILL_ENOTFOUND
+ * (topic or partition), RILL_EFENCED (the group is not held by this
+ * process's coordinator: nothing was committed), RILL_EFULL.
+ * Thread safety: safe. */
+int rill_group_external_commit(rill *r, const char *group,
+                               const rill_topic_partition *tps, size_t n);
+
+/* Gives the group up: its record goes (its committed offsets stay), and
+ * rill consumers may use it. Does nothing for a group this process does
+ * not hold. Errors: RILL_EINVAL, RILL_EFULL. Thread safety: safe. */
+int rill_group_external_release(rill *r, const char *group);
 
 /* ------------------------------------------------------------------------
  * Reading partitions directly

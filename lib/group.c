@@ -53,6 +53,7 @@ static void member_free(gmember *m)
 {
     free(m->id);
     free(m->client);
+    free(m->host);
     for (size_t i = 0; i < m->ntopics; i++)
         free(m->topics[i]);
     free(m->topics);
@@ -70,7 +71,38 @@ void gstate_free(gstate *st)
     for (size_t i = 0; i < st->nnames; i++)
         free(st->names[i]);
     free(st->names);
+    free(st->protocol);
+    free(st->owner);
+    free(st->ext_state);
     memset(st, 0, sizeof *st);
+}
+
+const char *gstate_intern(gstate *st, const char *s)
+{
+    return pool_intern(st, s, strlen(s));
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+    return strcmp(((const gmember *)a)->id, ((const gmember *)b)->id);
+}
+
+void gstate_sort_members(gstate *st)
+{
+    if (st->nmembers > 1)
+        qsort(st->members, st->nmembers, sizeof *st->members, member_cmp);
+}
+
+bool gstate_member_alive(const rill_env *e, const gstate *st, size_t i,
+                         int64_t *last_poll_ms)
+{
+    int64_t hb = 0;
+    bool alive = member_probe(e->path, st->external ? st->owner
+                                                    : st->members[i].id,
+                              &hb);
+    if (last_poll_ms)
+        *last_poll_ms = hb;
+    return alive;
 }
 
 int gstate_find(const gstate *st, const char *member_id)
@@ -109,15 +141,50 @@ static void pack_tps(msgpack_packer *pk, const gtp *tps, size_t n)
     }
 }
 
+/* An external group's record (prefix version 2): the coordinator's
+ * protocol, owner and state, and each member's id, client, host and the
+ * partitions it owns. */
+static void encode_external(msgpack_packer *pk, const gstate *st)
+{
+    msgpack_pack_map(pk, 4);
+    mpw_str(pk, "protocol");
+    mpw_str(pk, st->protocol);
+    mpw_str(pk, "owner");
+    mpw_str(pk, st->owner);
+    mpw_str(pk, "state");
+    mpw_str(pk, st->ext_state);
+    mpw_str(pk, "members");
+    msgpack_pack_array(pk, st->nmembers);
+    for (size_t i = 0; i < st->nmembers; i++) {
+        const gmember *m = &st->members[i];
+        msgpack_pack_map(pk, 5);
+        mpw_str(pk, "id");
+        mpw_str(pk, m->id);
+        mpw_str(pk, "client");
+        mpw_str(pk, m->client);
+        mpw_str(pk, "host");
+        mpw_str(pk, m->host ? m->host : "");
+        mpw_str(pk, "pid");
+        msgpack_pack_int32(pk, m->pid);
+        mpw_str(pk, "owned");
+        pack_tps(pk, m->owned, m->nowned);
+    }
+}
+
 int gstate_encode(const gstate *st, rill_buf *out)
 {
-    uint8_t prefix[GSTATE_PREFIX] = {1, 0, 0, 0};
+    uint8_t prefix[GSTATE_PREFIX] = {st->external ? 2 : 1, 0, 0, 0};
     put_be32(prefix + 4, st->generation);
     out->len = 0;
     if (buf_append(out, prefix, sizeof prefix))
         return RILL_ENOMEM;
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_msgpack_write);
+    if (st->external) {
+        encode_external(&pk, st);
+        return out->len > GSTATE_PREFIX ? 0
+                                        : rill_err(RILL_ENOMEM, "out of memory");
+    }
     msgpack_pack_map(&pk, 3);
     mpw_str(&pk, "assignor");
     msgpack_pack_int(&pk, st->assignor);
@@ -203,9 +270,9 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
         if (!mpr_str(r, &key, &kl))
             return false;
         static const char *const fields[] = {
-            "id",     "client", "pid",   "timeout",     "joined",
-            "topics", "target", "owned", "poll_timeout"};
-        for (unsigned f = 0; f < 9; f++)
+            "id",     "client", "pid",   "timeout",      "joined",
+            "topics", "target", "owned", "poll_timeout", "host"};
+        for (unsigned f = 0; f < 10; f++)
             if (mpr_key_is(key, kl, fields[f]))
                 bit = 1u << f;
         if (bit & seen)
@@ -215,6 +282,8 @@ static bool read_member(mpr *r, gstate *st, gmember *m)
             m->id = mpr_strdup(r, MEMBER_ID_MAX - 1);
         else if (mpr_key_is(key, kl, "client"))
             m->client = mpr_strdup(r, 249);
+        else if (mpr_key_is(key, kl, "host"))
+            m->host = mpr_strdup(r, 255);
         else if (mpr_key_is(key, kl, "pid"))
             mpr_i32(r, &m->pid, 0, INT32_MAX);
         else if (mpr_key_is(key, kl, "timeout")) {
@@ -260,8 +329,9 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
     mpr r;
     uint32_t n, k;
     memset(st, 0, sizeof *st);
-    if (len < GSTATE_PREFIX || d[0] != 1)
+    if (len < GSTATE_PREFIX || (d[0] != 1 && d[0] != 2))
         goto bad;
+    st->external = d[0] == 2;
     st->generation = get_be32(d + 4);
     mpr_init(&r, d + GSTATE_PREFIX, len - GSTATE_PREFIX);
     if (!mpr_map(&r, &n))
@@ -274,7 +344,15 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
         if ((mpr_key_is(key, kl, "topics") && st->topics) ||
             (mpr_key_is(key, kl, "members") && st->members))
             goto bad; /* given twice */
-        if (mpr_key_is(key, kl, "assignor")) {
+        if (st->external && (mpr_key_is(key, kl, "protocol") ||
+                             mpr_key_is(key, kl, "owner") ||
+                             mpr_key_is(key, kl, "state"))) {
+            char **f = mpr_key_is(key, kl, "protocol") ? &st->protocol
+                       : mpr_key_is(key, kl, "owner")  ? &st->owner
+                                                       : &st->ext_state;
+            if (*f || !(*f = mpr_strdup(&r, MEMBER_ID_MAX - 1)))
+                goto bad; /* given twice, or malformed */
+        } else if (mpr_key_is(key, kl, "assignor")) {
             int32_t a;
             if (mpr_i32(&r, &a, RILL_ASSIGN_RANGE, RILL_ASSIGN_STICKY))
                 st->assignor = a;
@@ -314,6 +392,8 @@ int gstate_decode(gstate *st, const char *group, const void *data, size_t len)
     for (size_t i = 1; i < st->nmembers; i++)
         if (strcmp(st->members[i - 1].id, st->members[i].id) >= 0)
             goto bad;
+    if (st->external && (!st->protocol || !st->owner || !st->ext_state))
+        goto bad;
     return 0;
 bad:
     gstate_free(st);
@@ -333,11 +413,11 @@ int gstate_load(rill_env *e, MDB_txn *txn, const char *group, gstate *st)
     return gstate_decode(st, group, v.mv_data, v.mv_size);
 }
 
-static int gstate_store(rill_env *e, MDB_txn *txn, const char *group,
-                        const gstate *st)
+int gstate_store(rill_env *e, MDB_txn *txn, const char *group,
+                 const gstate *st)
 {
     MDB_val k = {strlen(group), (void *)group};
-    if (st->nmembers == 0) {
+    if (st->nmembers == 0 && !st->external) {
         int rc = mdb_del(txn, e->db_groups, &k, NULL);
         return rc == MDB_NOTFOUND ? 0 : env_mdb_err(e, rc, "removing a group");
     }
@@ -600,6 +680,19 @@ static const char *assignor_name(int assignor)
 static int check_protocol(rill_env *e, gstate *st, const char *group,
                           const group_join_info *j)
 {
+    if (st->external) {
+        int64_t hb;
+        if (member_probe(e->path, st->owner, &hb))
+            return rill_err(RILL_EPROTOCOL, "group '%s' is in use by Kafka "
+                            "clients (protocol %s, coordinator '%s'); a rill "
+                            "consumer cannot join it", group, st->protocol,
+                            st->owner);
+        /* Its coordinator is gone: the group is free for rill members,
+         * in a generation after the coordinator's. */
+        uint32_t gen = st->generation;
+        gstate_free(st);
+        st->generation = gen;
+    }
     int alive = -1;
     for (size_t i = 0; i < st->nmembers && alive < 0; i++) {
         int64_t hb;

@@ -31,6 +31,7 @@ typedef struct gtp {
 typedef struct gmember {
     char *id;
     char *client;
+    char *host; /* external groups: the client's address; else NULL */
     int32_t pid;
     uint32_t timeout_ms;      /* its session timeout (shown, not used) */
     uint32_t poll_timeout_ms; /* its max_poll_interval_ms */
@@ -53,6 +54,12 @@ typedef struct gtopic {
 typedef struct gstate {
     uint32_t generation;
     int assignor;
+    /* A group run by a coordinator outside librill (the Kafka gateway):
+     * its protocol ("consumer/range"), the lock id of the process that
+     * holds it, and the state that coordinator reports. Its members are
+     * that coordinator's, and live exactly while its owner lock is held. */
+    bool external;
+    char *protocol, *owner, *ext_state;
     gmember *members; /* sorted by id */
     size_t nmembers;
     gtopic *topics; /* sorted by name */
@@ -72,6 +79,22 @@ int gstate_find(const gstate *st, const char *member_id);
 bool gtp_contains(const gtp *list, size_t n, const char *topic, int32_t p);
 /* The member owning topic/partition, or -1. */
 int gstate_owner(const gstate *st, const char *topic, int32_t partition);
+
+/* A topic name interned in st's pool (NULL when out of memory). */
+const char *gstate_intern(gstate *st, const char *s);
+/* Sorts the members by id, as every stored record keeps them. */
+void gstate_sort_members(gstate *st);
+
+/* Whether member i of st is alive: its own lock, or for an external
+ * group the owning coordinator's. *last_poll_ms (may be NULL) gets its
+ * last poll time. */
+bool gstate_member_alive(const rill_env *e, const gstate *st, size_t i,
+                         int64_t *last_poll_ms);
+
+/* Stores st as the group's record (deleting it when it has no members,
+ * unless an external coordinator holds it). */
+int gstate_store(rill_env *e, MDB_txn *txn, const char *group,
+                 const gstate *st);
 
 /* Reads only a group record's generation (cheap: no decoding). */
 int group_generation(rill_env *e, MDB_txn *txn, const char *group,

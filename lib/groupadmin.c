@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "handle.h"
@@ -235,6 +236,10 @@ static int desc_members(const gstate *st, const bool *live,
         mi->session_timeout_ms = m->timeout_ms;
         mi->max_poll_interval_ms = m->poll_timeout_ms;
         mi->alive = live[i];
+        if (m->host)
+            snprintf(mi->host, sizeof mi->host, "%s", m->host);
+        else
+            gethostname(mi->host, sizeof mi->host - 1);
         mi->last_poll_ms = last_poll[i];
         mi->assigned = calloc(m->nowned ? m->nowned : 1, sizeof *mi->assigned);
         if (!mi->assigned)
@@ -257,11 +262,14 @@ static int desc_members(const gstate *st, const bool *live,
 
 /* The state as it is now: the record's dead members count for nothing,
  * and a live member will remove them and rebalance at its next look. */
-static const char *group_state_name(const gstate *st, const bool *live)
+static const char *group_state_name(const gstate *st, const bool *live,
+                                    bool owner_alive)
 {
     size_t alive = 0;
     for (size_t i = 0; i < st->nmembers; i++)
         alive += live[i];
+    if (st->external)
+        return owner_alive ? st->ext_state : "Empty";
     if (alive == 0)
         return "Empty";
     if (alive < st->nmembers)
@@ -303,7 +311,7 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
     if (!(b.g = calloc(1, sizeof *b.g)) || !live || !last_poll)
         rc = rill_err(RILL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < st.nmembers; i++)
-        live[i] = member_probe(r->env.path, st.members[i].id, &last_poll[i]);
+        live[i] = gstate_member_alive(&r->env, &st, i, &last_poll[i]);
     /* Rows: every partition of the subscribed topics, then every
      * partition the group has an offset for. */
     for (size_t t = 0; !rc && t < st.ntopics; t++)
@@ -312,7 +320,7 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
     if (!rc)
         rc = offsets_each_of_group(&r->env, txn, group, desc_add_offset, &b);
     has_offsets = b.offsets > 0;
-    if (!rc && st.nmembers == 0 && !has_offsets)
+    if (!rc && st.nmembers == 0 && !has_offsets && !st.external)
         rc = rill_err(RILL_ENOTFOUND, "group '%s' does not exist", group);
     if (!rc)
         rc = desc_fill_rows(r, txn, group, &st, live, b.g);
@@ -321,7 +329,13 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
         snprintf(b.g->name, sizeof b.g->name, "%s", group);
         b.g->generation = st.generation;
         b.g->assignor = st.assignor;
-        b.g->state = group_state_name(&st, live);
+        bool owner_alive = st.external &&
+                           member_probe(r->env.path, st.owner, NULL);
+        const char *state = group_state_name(&st, live, owner_alive);
+        snprintf(b.g->state_buf, sizeof b.g->state_buf, "%s", state);
+        b.g->state = b.g->state_buf;
+        snprintf(b.g->protocol, sizeof b.g->protocol, "%s",
+                 st.external ? st.protocol : "");
         qsort(b.g->partitions, b.g->partition_count,
               sizeof *b.g->partitions, partition_row_cmp);
         rc = desc_members(&st, live, last_poll, b.g);
@@ -357,8 +371,7 @@ static int require_no_live_members(rill *r, const char *group, uint32_t *gen,
         return rc;
     *gen = st.generation;
     for (size_t i = 0; !rc && i < st.nmembers; i++) {
-        int64_t hb;
-        if (member_probe(r->env.path, st.members[i].id, &hb))
+        if (gstate_member_alive(&r->env, &st, (size_t)i, NULL))
             rc = rill_err(RILL_EBUSY, "group '%s' has a live member '%s' "
                           "(pid %d); stop its consumers first", group,
                           st.members[i].id, st.members[i].pid);

@@ -14,6 +14,7 @@
 #include "env.h"
 #include "notify.h"
 
+struct member_lock;
 struct produce_queue;
 struct retain_state;
 struct write_due;
@@ -38,6 +39,9 @@ struct rill {
     struct rill_producer *producers;
 
     struct retain_state *retain; /* the maintenance thread (retain.c) */
+    /* The lock that says this process coordinates external groups
+     * (extgroup.c), made at the first; guarded by clients_lock. */
+    struct member_lock *coordinator;
 };
 
 /* The checks at the top of every public call on r: r is not NULL and

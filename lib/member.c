@@ -129,6 +129,9 @@ void member_heartbeat(member_lock *ml, int64_t now_ms)
 
 bool member_probe(const char *dir, const char *id, int64_t *last_poll_ms)
 {
+    int64_t ignored;
+    if (!last_poll_ms)
+        last_poll_ms = &ignored;
     *last_poll_ms = 0;
     pthread_mutex_lock(&local_lock);
     for (member_lock *m = local_members; m; m = m->next)

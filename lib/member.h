@@ -47,7 +47,8 @@ void member_lock_release(member_lock *ml);
 void member_heartbeat(member_lock *ml, int64_t now_ms);
 
 /* Whether member id (of directory dir) is alive, and its last poll time
- * (0 if unknown). A missing or unlocked file means dead. */
+ * (0 if unknown; last_poll_ms may be NULL). A missing or unlocked file
+ * means dead. */
 bool member_probe(const char *dir, const char *id, int64_t *last_poll_ms);
 
 /* Removes a dead member's file. */

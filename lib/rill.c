@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "extgroup.h"
 #include "handle.h"
 #include "consume.h"
 #include "produce.h"
@@ -81,6 +82,7 @@ static void rill_destroy(rill *r)
     maintain_stop(r);
     producers_close_all(r);
     consumers_free_all(r);
+    extgroup_close(r);
     notify_close(&r->nt);
     env_close(&r->env);
     produce_queue_destroy(r->pq);
