@@ -851,6 +851,13 @@ typedef struct rill_group_info {
 int rill_group_describe(rill_group_info **out, rill *r, const char *group);
 void rill_group_info_free(rill_group_info *g);
 
+/* Fills tps[i].offset with group's committed offset for each entry, or
+ * RILL_OFFSET_INVALID where it has none, in one read transaction, without
+ * a consumer (as Kafka's OffsetFetch). Errors: RILL_EINVAL (bad group
+ * name or entry); on error tps is unchanged. Thread safety: safe. */
+int rill_group_committed(rill *r, const char *group, rill_topic_partition *tps,
+                         size_t n);
+
 /* Lists the groups with members or committed offsets, sorted. Free with
  * rill_names_free. Thread safety: safe. */
 int rill_group_list(char ***names, size_t *count, rill *r);

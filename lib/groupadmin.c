@@ -351,6 +351,42 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
     return 0;
 }
 
+RILL_API int rill_group_committed(rill *r, const char *group,
+                                  rill_topic_partition *tps, size_t n)
+{
+    MDB_txn *txn;
+    int rc = rill_enter(r);
+    if (!rc)
+        rc = validate_group(group);
+    if (!rc && n && !tps)
+        rc = rill_err(RILL_EINVAL, "tps is NULL with n = %zu", n);
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = topic_name_validate(tps[i].topic)))
+            rc = rill_err_wrap(rc, "entry %zu", i);
+    if (rc || !n)
+        return rc;
+    int64_t *out = calloc(n, sizeof *out);
+    if (!out)
+        return rill_err(RILL_ENOMEM, "out of memory");
+    if ((rc = env_read_begin(&r->env, &txn))) {
+        free(out);
+        return rc;
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = offsets_get(&r->env, txn, group, tps[i].topic, tps[i].partition,
+                         &out[i]);
+        if (rc == RILL_ENOTFOUND) {
+            out[i] = RILL_OFFSET_INVALID;
+            rc = 0;
+        }
+    }
+    env_read_end(&r->env, txn);
+    for (size_t i = 0; !rc && i < n; i++)
+        tps[i].offset = out[i];
+    free(out);
+    return rc;
+}
+
 /* ---- admin: reset offsets, delete ---- */
 
 /* Refuses when a member of the group is alive (EBUSY); otherwise returns

@@ -63,6 +63,11 @@ static void external_group_is_described_and_fenced(void **state)
     }
     rill_topic_partition commit = {"t", 2, 3};
     ok(rill_group_external_commit(f->r, "kg", &commit, 1));
+    rill_topic_partition read[2] = {{"t", 2, 0}, {"t", 0, 0}};
+    ok(rill_group_committed(f->r, "kg", read, 2));
+    assert_int_equal(read[0].offset, 3);
+    assert_int_equal(read[1].offset, RILL_OFFSET_INVALID);
+    fails(RILL_EINVAL, rill_group_committed(f->r, "", read, 2));
     rill_topic_partition ghost = {"t", 9, 3};
     fails(RILL_ENOTFOUND, rill_group_external_commit(f->r, "kg", &ghost, 1));
     ok(rill_group_describe(&g, f->r, "kg"));
