@@ -337,7 +337,7 @@ static void sticky_partitions_are_per_topic(void **state)
     fixture *f = *state;
     topic_new(f->r, "a", 4); /* id 1 */
     for (int i = 0; i < 63; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "filler-%d", i);
         topic_new(f->r, name, 4);
     }
