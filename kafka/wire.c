@@ -491,7 +491,7 @@ void kafka_arena_init(kafka_arena *a, size_t limit)
 
 void *kafka_arena_alloc(kafka_arena *a, size_t n)
 {
-    const size_t align = sizeof(max_align_t);
+    const size_t align = _Alignof(max_align_t);
     if (n == 0)
         n = 1;
     if (n > SIZE_MAX / 2)
@@ -499,16 +499,22 @@ void *kafka_arena_alloc(kafka_arena *a, size_t n)
     n = (n + align - 1) / align * align;
     struct kafka_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
-        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-        if (a->limit && (a->total > a->limit || size > a->limit - a->total))
-            return NULL;
+        bool big = n > ARENA_BLOCK / 4;
+        size_t size = big ? n : ARENA_BLOCK;
+        if (a->limit) {
+            size_t left = a->total < a->limit ? a->limit - a->total : 0;
+            if (n > left)
+                return NULL;
+            if (size > left)
+                size = left; /* a smaller last block, within the limit */
+        }
         b = malloc(sizeof *b + size);
         if (!b)
             return NULL;
         b->size = size;
         b->used = 0;
         a->total += size;
-        if (size != ARENA_BLOCK && a->head) {
+        if (big && a->head) {
             /* A big block goes second, so the current small block keeps
              * serving small allocations. */
             b->next = a->head->next;
@@ -529,7 +535,7 @@ void kafka_arena_reset(kafka_arena *a)
     struct kafka_arena_block *keep = NULL, *b = a->head;
     while (b) {
         struct kafka_arena_block *next = b->next;
-        if (!keep && b->size == ARENA_BLOCK) {
+        if (!keep && b->size <= ARENA_BLOCK) {
             keep = b;
         } else {
             free(b);
