@@ -60,8 +60,13 @@ bool kafka_str_eq(kafka_str a, const char *s)
 
 void kafka_reader_init(kafka_reader *r, const void *buf, size_t len)
 {
+    static const uint8_t empty[1];
+    if (!buf) {
+        buf = empty; /* so that no pointer arithmetic touches NULL */
+        len = 0;
+    }
     r->p = buf;
-    r->end = r->p + (buf ? len : 0);
+    r->end = r->p + len;
     r->err = 0;
     r->why = NULL;
 }
@@ -285,8 +290,8 @@ int kafka_writer_grow(kafka_writer *w, size_t n)
     if (n > SIZE_MAX - w->len)
         return kafka_writer_fail(w, KAFKA_ERR_NOMEM);
     size_t need = w->len + n;
-    if (need <= w->cap)
-        return 0;
+    if (need <= w->cap && w->buf)
+        return 0; /* (a buffer always exists after a grow) */
     size_t cap = w->cap ? w->cap : 256;
     while (cap < need) {
         if (cap > SIZE_MAX / 2) {

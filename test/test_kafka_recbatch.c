@@ -691,6 +691,59 @@ static void bench_encode_and_decode(void **state)
     kafka_writer_free(&w);
 }
 
+/* ---- the fuzzer's seeds (KAFKA_WRITE_CORPUS=dir) ---- */
+
+static void seed_file(const char *dir, const char *name, int mode,
+                      const uint8_t *p, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputc(mode, f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+static void write_corpus(void **state)
+{
+    (void)state;
+    const char *dir = getenv("KAFKA_WRITE_CORPUS");
+    static const char *names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    kafka_record recs[6];
+    sample(recs, 0);
+    kafka_batch_meta m;
+    kafka_batch_meta_init(&m, 0);
+    kafka_writer all;
+    kafka_writer_init(&all);
+    for (int codec = 0; codec <= 4; codec++) {
+        kafka_writer w;
+        kafka_writer_init(&w);
+        kafka_batch_builder bb;
+        ok(kafka_batch_begin(&bb, &w, &m));
+        for (int i = 0; i < 6; i++)
+            ok(kafka_batch_add(&bb, &recs[i]));
+        ok(kafka_batch_finish(&bb, codec));
+        char name[64];
+        snprintf(name, sizeof name, "batch-%s", names[codec]);
+        seed_file(dir, name, 0, w.buf, w.len);
+        kafka_write_raw(&all, w.buf, w.len);
+        if (codec) {
+            snprintf(name, sizeof name, "raw-%s", names[codec]);
+            seed_file(dir, name, codec, w.buf + 61, w.len - 61);
+        }
+        kafka_writer_free(&w);
+    }
+    ok(kafka_batch_encode_control(&all, 6, 5, 0, true, 1, 0));
+    seed_file(dir, "batches-all", 0, all.buf, all.len);
+    seed_file(dir, "resealed-batches-all", 5, all.buf, all.len);
+    kafka_writer_reset(&all);
+    ok(kafka_batch_encode(&all, &m, recs, 6));
+    compress_batch(&all, KAFKA_COMPRESSION_SNAPPY, test_snappy_xerial);
+    seed_file(dir, "batch-snappy-xerial", 0, all.buf, all.len);
+    kafka_writer_free(&all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,7 +763,12 @@ int main(void)
         cmocka_unit_test(bench_encode_and_decode),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest corpus[] = {
+        cmocka_unit_test(write_corpus),
+    };
     if (getenv("KAFKA_BENCH"))
         failed += cmocka_run_group_tests(bench, NULL, NULL);
+    if (getenv("KAFKA_WRITE_CORPUS"))
+        failed += cmocka_run_group_tests(corpus, NULL, NULL);
     return failed;
 }
