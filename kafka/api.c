@@ -131,7 +131,7 @@ int16_t kafka_resp_header_version(int16_t api_key, int16_t api_version)
     return kafka_api_flexible(api_key, api_version) ? 1 : 0;
 }
 
-int kafka_req_header_decode(kafka_req_header *h, kafka_reader *r)
+static int header_decode(kafka_req_header *h, kafka_reader *r, int16_t hv)
 {
     h->api_key = kafka_read_i16(r);
     h->api_version = kafka_read_i16(r);
@@ -140,11 +140,28 @@ int kafka_req_header_decode(kafka_req_header *h, kafka_reader *r)
     h->header_version = 0;
     if (r->err)
         return r->err;
-    h->header_version = kafka_req_header_version(h->api_key, h->api_version);
-    h->client_id = kafka_read_string(r, false, true);
-    if (h->header_version >= 2)
+    if (hv < 0)
+        hv = kafka_req_header_version(h->api_key, h->api_version);
+    h->header_version = hv;
+    if (hv >= 1)
+        h->client_id = kafka_read_string(r, false, true);
+    if (hv >= 2)
         kafka_read_skip_tags(r);
     return r->err;
+}
+
+int kafka_req_header_decode(kafka_req_header *h, kafka_reader *r)
+{
+    return header_decode(h, r, -1);
+}
+
+int kafka_req_header_decode_at(kafka_req_header *h, kafka_reader *r,
+                               int16_t header_version)
+{
+    if (header_version < 0 || header_version > 2)
+        return kafka_reader_fail(r, KAFKA_ERR_UNSUPPORTED_VERSION,
+                                 "unknown request header version");
+    return header_decode(h, r, header_version);
 }
 
 int kafka_req_header_encode(kafka_writer *w, const kafka_req_header *h)
@@ -225,19 +242,32 @@ int kafka_request_decode(kafka_request *out, kafka_arena *a, const uint8_t *buf,
     kafka_reader_init(&r, buf, len);
     out->api = NULL;
     out->body = NULL;
+    out->error = NULL;
     int rc = kafka_req_header_decode(&out->header, &r);
-    if (rc)
+    if (rc) {
+        out->error = r.why;
         return rc;
+    }
     const kafka_api_info *api = kafka_api_lookup(out->header.api_key);
     out->api = api;
     int16_t v = out->header.api_version;
-    if (!api || v < api->min_version || v > api->max_version)
+    if (!api) {
+        out->error = "unknown API key";
         return KAFKA_ERR_UNSUPPORTED_VERSION;
+    }
+    if (v < api->min_version || v > api->max_version) {
+        out->error = "unsupported API version";
+        return KAFKA_ERR_UNSUPPORTED_VERSION;
+    }
     void *body = kafka_arena_alloc(a, api->req_size);
-    if (!body)
+    if (!body) {
+        out->error = "arena exhausted";
         return KAFKA_ERR_NOMEM;
+    }
     rc = kafka_schema_decode(api->req, body, a, &r, v, v >= api->flexible_from);
     if (rc == 0)
         out->body = body;
+    else
+        out->error = r.why;
     return rc;
 }

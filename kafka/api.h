@@ -249,6 +249,10 @@ int16_t kafka_resp_header_version(int16_t api_key, int16_t api_version);
  * correlation id is there to answer with. Returns 0, or the reader's
  * error (the fields read before it stay filled). */
 int kafka_req_header_decode(kafka_req_header *h, kafka_reader *r);
+/* The same at a given header version: 0 (key, version, correlation id),
+ * 1 (+ nullable client id) or 2 (+ tagged fields). */
+int kafka_req_header_decode_at(kafka_req_header *h, kafka_reader *r,
+                               int16_t header_version);
 /* Encodes h at h->header_version (1 or 2). */
 int kafka_req_header_encode(kafka_writer *w, const kafka_req_header *h);
 /* The response header: correlation id, then (v1) empty tagged fields. */
@@ -280,6 +284,7 @@ typedef struct kafka_request {
     kafka_req_header header;
     const kafka_api_info *api; /* NULL for an unknown key */
     void *body; /* the API's request struct, in the arena; NULL on error */
+    const char *error; /* on failure, a static message for a log line */
 } kafka_request;
 
 /* Decodes a request header and body from buf (the bytes after the size

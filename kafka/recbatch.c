@@ -327,7 +327,8 @@ int kafka_batch_add(kafka_batch_builder *b, const kafka_record *rec)
     kafka_writer *w = b->w;
     if (w->err)
         return w->err;
-    int64_t off_delta = rec->offset - b->meta.base_offset;
+    /* Unsigned, so a far-off offset cannot overflow the subtraction. */
+    uint64_t off_delta = (uint64_t)rec->offset - (uint64_t)b->meta.base_offset;
     if (rec->offset < b->meta.base_offset || off_delta > INT32_MAX ||
         rec->header_count < 0 || (rec->header_count && !rec->headers))
         return kafka_writer_fail(w, KAFKA_ERR_INVALID);

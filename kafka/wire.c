@@ -476,8 +476,11 @@ void kafka_writer_patch_i32(kafka_writer *w, size_t off, int32_t v)
 
 /* ---- arena ---- */
 
-/* Blocks form a list, newest first; each serves allocations from its
- * tail. A request larger than a quarter block gets a block of its own. */
+/* Blocks in use form a list, newest first; the newest serves small
+ * allocations from its tail, and a request larger than a quarter block
+ * gets a block of its own. A reset moves the blocks to a spare list for
+ * reuse (up to ARENA_KEEP bytes), so a server decoding request after
+ * request does not go back to malloc, nor to the kernel, each time. */
 struct kafka_arena_block {
     struct kafka_arena_block *next;
     size_t size; /* usable bytes after the header */
@@ -486,12 +489,35 @@ struct kafka_arena_block {
 };
 
 #define ARENA_BLOCK 16384
+#define ARENA_KEEP  (8u << 20)
 
 void kafka_arena_init(kafka_arena *a, size_t limit)
 {
     a->head = NULL;
+    a->spare = NULL;
     a->total = 0;
     a->limit = limit;
+}
+
+/* A block of at least size bytes and at most max: a spare one if one
+ * fits, else a new one of size bytes. */
+static struct kafka_arena_block *arena_block(kafka_arena *a, size_t size,
+                                             size_t max)
+{
+    for (struct kafka_arena_block **pp = &a->spare; *pp; pp = &(*pp)->next) {
+        struct kafka_arena_block *b = *pp;
+        if (b->size >= size && b->size <= max) {
+            *pp = b->next;
+            b->used = 0;
+            return b;
+        }
+    }
+    struct kafka_arena_block *b = malloc(sizeof *b + size);
+    if (b) {
+        b->size = size;
+        b->used = 0;
+    }
+    return b;
 }
 
 void *kafka_arena_alloc(kafka_arena *a, size_t n)
@@ -505,20 +531,18 @@ void *kafka_arena_alloc(kafka_arena *a, size_t n)
     struct kafka_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
         bool big = n > ARENA_BLOCK / 4;
-        size_t size = big ? n : ARENA_BLOCK;
+        size_t size = big ? n : ARENA_BLOCK, left = SIZE_MAX;
         if (a->limit) {
-            size_t left = a->total < a->limit ? a->limit - a->total : 0;
+            left = a->total < a->limit ? a->limit - a->total : 0;
             if (n > left)
                 return NULL;
             if (size > left)
                 size = left; /* a smaller last block, within the limit */
         }
-        b = malloc(sizeof *b + size);
+        b = arena_block(a, size, left);
         if (!b)
             return NULL;
-        b->size = size;
-        b->used = 0;
-        a->total += size;
+        a->total += b->size;
         if (big && a->head) {
             /* A big block goes second, so the current small block keeps
              * serving small allocations. */
@@ -535,35 +559,41 @@ void *kafka_arena_alloc(kafka_arena *a, size_t n)
     return p;
 }
 
-void kafka_arena_reset(kafka_arena *a)
+static void free_list(struct kafka_arena_block *b)
 {
-    struct kafka_arena_block *keep = NULL, *b = a->head;
-    while (b) {
-        struct kafka_arena_block *next = b->next;
-        if (!keep && b->size <= ARENA_BLOCK) {
-            keep = b;
-        } else {
-            free(b);
-        }
-        b = next;
-    }
-    a->head = keep;
-    a->total = 0;
-    if (keep) {
-        keep->next = NULL;
-        keep->used = 0;
-        a->total = keep->size;
-    }
-}
-
-void kafka_arena_free(kafka_arena *a)
-{
-    struct kafka_arena_block *b = a->head;
     while (b) {
         struct kafka_arena_block *next = b->next;
         free(b);
         b = next;
     }
+}
+
+void kafka_arena_reset(kafka_arena *a)
+{
+    size_t kept = 0;
+    for (struct kafka_arena_block *s = a->spare; s; s = s->next)
+        kept += s->size;
+    struct kafka_arena_block *b = a->head;
+    while (b) {
+        struct kafka_arena_block *next = b->next;
+        if (kept + b->size <= ARENA_KEEP) {
+            kept += b->size;
+            b->next = a->spare;
+            a->spare = b;
+        } else {
+            free(b);
+        }
+        b = next;
+    }
     a->head = NULL;
+    a->total = 0;
+}
+
+void kafka_arena_free(kafka_arena *a)
+{
+    free_list(a->head);
+    free_list(a->spare);
+    a->head = NULL;
+    a->spare = NULL;
     a->total = 0;
 }

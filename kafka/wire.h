@@ -181,11 +181,13 @@ size_t kafka_varlong_size(int64_t v);
 
 /* Bump allocator for a decoded request: everything a decoder allocates
  * comes from here and is freed at once by kafka_arena_reset/free. Memory
- * is zeroed. limit (0: none) caps the total, so a hostile request costs
- * at most that much. */
+ * is zeroed. limit (0: none) caps what is in use between resets, so a
+ * hostile request costs at most that much. A reset keeps up to 8 MiB of
+ * blocks for the next request. */
 typedef struct kafka_arena {
-    struct kafka_arena_block *head;
-    size_t total; /* bytes of blocks held */
+    struct kafka_arena_block *head;  /* in use */
+    struct kafka_arena_block *spare; /* kept by reset for reuse */
+    size_t total;                    /* bytes of blocks in use */
     size_t limit;
 } kafka_arena;
 
@@ -193,7 +195,7 @@ void kafka_arena_init(kafka_arena *a, size_t limit);
 /* n zeroed bytes aligned for any type, or NULL (allocation failed or
  * limit reached). Lives until reset or free. */
 void *kafka_arena_alloc(kafka_arena *a, size_t n);
-/* Frees everything allocated but keeps one block for reuse. */
+/* Frees everything allocated (keeping blocks for reuse). */
 void kafka_arena_reset(kafka_arena *a);
 void kafka_arena_free(kafka_arena *a);
 

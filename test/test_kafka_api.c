@@ -7,11 +7,13 @@
  * out by hand from Kafka's message definitions.
  *
  * With KAFKA_WRITE_CORPUS=dir in the environment, the round trips also
- * write their request frames there (the fuzzers' seed corpus).
+ * write their request frames there (the fuzzers' seed corpus); with
+ * KAFKA_BENCH=1, Produce decoding and Fetch response encoding are timed.
  */
 #include "support.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../kafka/msg_admin.h"
 #include "../kafka/msg_core.h"
@@ -1474,8 +1476,22 @@ static void request_headers_and_unknown_apis(void **state)
           kafka_request_decode(&req, &a, h.b, h.n));
     assert_null(req.api);
     assert_int_equal(req.header.correlation_id, 99);
+    assert_string_equal(req.error, "unknown API key");
+    /* Header v0 has no client id; v1 and v2 have it. */
+    kafka_req_header hd;
+    kafka_reader hr;
+    kafka_reader_init(&hr, h.b, 8);
+    ok(kafka_req_header_decode_at(&hd, &hr, 0));
+    assert_int_equal(hd.client_id.len, -1);
+    assert_int_equal(kafka_reader_remaining(&hr), 0);
+    kafka_reader_init(&hr, h.b, h.n);
+    ok(kafka_req_header_decode_at(&hd, &hr, 1));
+    assert_true(kafka_str_eq(hd.client_id, "c"));
+    kafka_reader_init(&hr, h.b, h.n);
+    fails(KAFKA_ERR_TRUNCATED, kafka_req_header_decode_at(&hd, &hr, 2));
     /* Cut inside the correlation id: the error, and nothing invented. */
     fails(KAFKA_ERR_TRUNCATED, kafka_request_decode(&req, &a, h.b, 6));
+    assert_non_null(req.error);
     /* Response headers: v1 carries empty tags. */
     kafka_writer w;
     kafka_writer_init(&w);
@@ -1587,6 +1603,115 @@ static void write_real_frames(void **state)
     kafka_writer_free(&asg);
 }
 
+/* ---- the hot paths, measured (KAFKA_BENCH=1) ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A Produce v7 of 8 partitions x 1000 records of 100 bytes decoded with
+ * its batches; a Fetch v11 response of the same built from records (the
+ * batches encoded, then the response). */
+static void bench_produce_decode_and_fetch_encode(void **state)
+{
+    (void)state;
+    enum { PARTS = 8, RECS = 1000, ROUNDS = 300 };
+    static uint8_t value[100];
+    kafka_record r = {0, 1700000000000, KAFKA_BYTES_NULL, {value, 100}, NULL,
+                      0};
+    kafka_writer batch[PARTS];
+    kafka_produce_req_partition pp[PARTS];
+    kafka_batch_meta m;
+    kafka_batch_meta_init(&m, 0);
+    for (int p = 0; p < PARTS; p++) {
+        kafka_writer_init(&batch[p]);
+        kafka_batch_builder b;
+        ok(kafka_batch_begin(&b, &batch[p], &m));
+        for (int i = 0; i < RECS; i++) {
+            r.offset = i;
+            ok(kafka_batch_add(&b, &r));
+        }
+        ok(kafka_batch_finish(&b, 0));
+        pp[p].index = p;
+        pp[p].records.ptr = batch[p].buf;
+        pp[p].records.len = (int32_t)batch[p].len;
+    }
+    kafka_produce_req_topic pt = {S("orders"), {pp, PARTS}};
+    kafka_produce_req preq = {KAFKA_STR_NULL, -1, 30000, {&pt, 1}};
+    kafka_writer w;
+    kafka_writer_init(&w);
+    ok(kafka_produce_req_encode(&w, &preq, 7));
+    kafka_arena a;
+    kafka_arena_init(&a, 0);
+    double t0 = now_s();
+    int64_t n = 0;
+    for (int k = 0; k < ROUNDS; k++) {
+        kafka_produce_req p;
+        kafka_reader rd;
+        kafka_reader_init(&rd, w.buf, w.len);
+        ok(kafka_produce_req_decode(&p, &a, &rd, 7));
+        for (int32_t i = 0; i < p.topics.v[0].partitions.n; i++) {
+            kafka_bytes rb = p.topics.v[0].partitions.v[i].records;
+            kafka_batch *bs;
+            int32_t c;
+            ok(kafka_records_decode(&bs, &c, &a, rb.ptr, (size_t)rb.len, 0));
+            n += bs[0].count;
+        }
+        kafka_arena_reset(&a);
+    }
+    double dec = now_s() - t0;
+
+    kafka_writer recs;
+    kafka_writer_init(&recs);
+    kafka_fetch_resp_partition fp[PARTS];
+    memset(fp, 0, sizeof fp);
+    t0 = now_s();
+    for (int k = 0; k < ROUNDS; k++) {
+        kafka_writer_reset(&recs);
+        size_t at[PARTS + 1];
+        for (int p = 0; p < PARTS; p++) {
+            at[p] = recs.len;
+            kafka_batch_builder b;
+            kafka_batch_begin(&b, &recs, &m);
+            for (int i = 0; i < RECS; i++) {
+                r.offset = i;
+                kafka_batch_add(&b, &r);
+            }
+            ok(kafka_batch_finish(&b, 0));
+        }
+        at[PARTS] = recs.len;
+        for (int p = 0; p < PARTS; p++) {
+            fp[p].partition_index = p;
+            fp[p].high_watermark = RECS;
+            fp[p].aborted_transactions.n = -1;
+            fp[p].records.ptr = recs.buf + at[p];
+            fp[p].records.len = (int32_t)(at[p + 1] - at[p]);
+        }
+        kafka_fetch_resp_topic ft = {S("orders"), {fp, PARTS}};
+        kafka_fetch_resp fr = {0, 0, 0, {&ft, 1}};
+        kafka_writer_reset(&w);
+        size_t f = kafka_frame_begin(&w);
+        kafka_resp_header_encode(&w, 1, 0);
+        ok(kafka_fetch_resp_encode(&w, &fr, 11));
+        ok(kafka_frame_end(&w, f));
+    }
+    double enc = now_s() - t0;
+    printf("Produce v7 decode (8 x 1000 records of 100 bytes, batches "
+           "included): %.2f M records/s\n"
+           "Fetch v11 response built from records (batches + response): "
+           "%.2f M records/s, %.0f MB/s\n",
+           (double)n / dec / 1e6, (double)ROUNDS * PARTS * RECS / enc / 1e6,
+           (double)ROUNDS * (double)w.len / enc / 1e6);
+    for (int p = 0; p < PARTS; p++)
+        kafka_writer_free(&batch[p]);
+    kafka_writer_free(&recs);
+    kafka_writer_free(&w);
+    kafka_arena_free(&a);
+}
+
 int main(void)
 {
     corpus_dir = getenv("KAFKA_WRITE_CORPUS");
@@ -1616,7 +1741,12 @@ int main(void)
     const struct CMUnitTest corpus[] = {
         cmocka_unit_test(write_real_frames),
     };
+    const struct CMUnitTest bench[] = {
+        cmocka_unit_test(bench_produce_decode_and_fetch_encode),
+    };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (getenv("KAFKA_BENCH"))
+        failed += cmocka_run_group_tests(bench, NULL, NULL);
     if (corpus_dir)
         failed += cmocka_run_group_tests(corpus, NULL, NULL);
     return failed;

@@ -629,6 +629,15 @@ static void builder_refuses_what_it_cannot_encode(void **state)
     kafka_writer_free(&w);
     kafka_writer_init(&w);
     ok(kafka_batch_begin(&bb, &w, &m));
+    /* An offset so far above the base that the delta would overflow. */
+    kafka_batch_meta far;
+    kafka_batch_meta_init(&far, INT64_MIN);
+    ok(kafka_batch_begin(&bb, &w, &far));
+    kafka_record top = {INT64_MAX, 0, B("k"), B("v"), NULL, 0};
+    fails(KAFKA_ERR_INVALID, kafka_batch_add(&bb, &top));
+    kafka_writer_free(&w);
+    kafka_writer_init(&w);
+    ok(kafka_batch_begin(&bb, &w, &m));
     kafka_record_header nullkey = {{NULL, -1}, {NULL, -1}};
     kafka_record bad = {100, 0, B("k"), B("v"), &nullkey, 1};
     fails(KAFKA_ERR_INVALID, kafka_batch_add(&bb, &bad));

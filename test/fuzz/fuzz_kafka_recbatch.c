@@ -33,7 +33,8 @@ static void round_trip(const kafka_batch *b, kafka_arena *a)
     bool ordered = true;
     for (int32_t i = 0; i < b->count; i++) {
         if (b->records[i].offset < b->h.base_offset ||
-            b->records[i].offset - b->h.base_offset > INT32_MAX)
+            (uint64_t)b->records[i].offset - (uint64_t)b->h.base_offset >
+                INT32_MAX)
             ordered = false; /* deltas the builder refuses */
         else
             kafka_batch_add(&bb, &b->records[i]);
