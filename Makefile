@@ -163,7 +163,7 @@ $(ABI_BIN): test/abi/older_structs.c $(STATIC) include/rill.h
 # The codec's suites link libkafka.a and its compression libraries.
 KAFKA_TESTS := $(patsubst test/%.c,%,$(wildcard test/test_kafka_*.c))
 $(foreach t,$(KAFKA_TESTS),$(eval TEST_LDFLAGS_$(t) := $(KAFKA_LIB) $(KAFKA_LIBS)))
-$(KAFKA_TESTS:%=$(B)/test/%): $(KAFKA_LIB)
+$(KAFKA_TESTS:%=$(B)/test/%): $(KAFKA_LIB) test/kafka_support.h
 
 # The torture program: a short run in `make test`, a long one in
 # `make torture`.

@@ -9,7 +9,7 @@
  * With KAFKA_BENCH=1 in the environment, also measures encoding and
  * decoding of 100-byte records and prints records per second.
  */
-#include "support.h"
+#include "kafka_support.h"
 
 #include <time.h>
 
@@ -21,22 +21,6 @@
 #include "../kafka/compress.h"
 #include "../kafka/recbatch.h"
 #include "crc.h"
-
-#undef ok
-#undef fails
-#define ok(call)                                                               \
-    do {                                                                       \
-        int ok_rc_ = (call);                                                   \
-        if (ok_rc_ != 0)                                                       \
-            fail_msg("%s = %d (%s)", #call, ok_rc_, kafka_strerror(ok_rc_));   \
-    } while (0)
-#define fails(code, call)                                                      \
-    do {                                                                       \
-        int fails_rc_ = (call);                                                \
-        if (fails_rc_ != (code))                                               \
-            fail_msg("%s = %d (%s), expected %d", #call, fails_rc_,            \
-                     kafka_strerror(fails_rc_), (code));                       \
-    } while (0)
 
 #define B(s) ((kafka_bytes){(const uint8_t *)(s), (int32_t)sizeof(s) - 1})
 
