@@ -15,6 +15,9 @@
  * (valid while the buffer is) and arrays in the arena passed to the
  * decoder (valid until the arena is reset or freed). Encoders copy what
  * they are given into the writer.
+ *
+ * Thread safety: safe. Every function works only on the reader, writer,
+ * arena and structs it is given; the tables are constant.
  */
 #ifndef KAFKA_API_H
 #define KAFKA_API_H

@@ -24,6 +24,8 @@
  * Ownership: decoded records are views into the blob (or into the
  * decompressed copy, which lives in the arena); the record and header
  * arrays live in the arena. Nothing is allocated per record outside it.
+ *
+ * Thread safety: safe (no shared state; a builder is used by one thread).
  */
 #ifndef KAFKA_RECBATCH_H
 #define KAFKA_RECBATCH_H
