@@ -296,20 +296,10 @@ static inline uint8_t *put_uvar(uint8_t *p, uint64_t v)
     return p;
 }
 
-static inline uint64_t zz64(int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static inline uint32_t zz32(int32_t v)
-{
-    return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
-}
-
 /* A nullable length and its bytes. */
 static inline uint8_t *put_varbytes(uint8_t *p, const void *d, int32_t len)
 {
-    p = put_uvar(p, zz32(len < 0 ? -1 : len));
+    p = put_uvar(p, kafka_zigzag32(len < 0 ? -1 : len));
     if (len > 0) {
         memcpy(p, d, (size_t)len);
         p += len;
@@ -354,13 +344,13 @@ int kafka_batch_add(kafka_batch_builder *b, const kafka_record *rec)
     uint8_t *p = kafka_writer_reserve(w, total);
     if (!p)
         return w->err;
-    p = put_uvar(p, zz32((int32_t)body));
+    p = put_uvar(p, kafka_zigzag32((int32_t)body));
     *p++ = 0; /* record attributes */
-    p = put_uvar(p, zz64(ts_delta));
-    p = put_uvar(p, zz32((int32_t)off_delta));
+    p = put_uvar(p, kafka_zigzag64(ts_delta));
+    p = put_uvar(p, kafka_zigzag32((int32_t)off_delta));
     p = put_varbytes(p, rec->key.ptr, rec->key.len);
     p = put_varbytes(p, rec->value.ptr, rec->value.len);
-    p = put_uvar(p, zz32(rec->header_count));
+    p = put_uvar(p, kafka_zigzag32(rec->header_count));
     for (int32_t i = 0; i < rec->header_count; i++) {
         const kafka_record_header *hd = &rec->headers[i];
         p = put_varbytes(p, hd->key.ptr, hd->key.len);

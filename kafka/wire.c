@@ -386,12 +386,12 @@ void kafka_write_uvarint(kafka_writer *w, uint32_t v)
 
 void kafka_write_varint(kafka_writer *w, int32_t v)
 {
-    write_uvar(w, ((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+    write_uvar(w, kafka_zigzag32(v));
 }
 
 void kafka_write_varlong(kafka_writer *w, int64_t v)
 {
-    write_uvar(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    write_uvar(w, kafka_zigzag64(v));
 }
 
 size_t kafka_uvarint_size(uint32_t v)
@@ -406,12 +406,12 @@ size_t kafka_uvarint_size(uint32_t v)
 
 size_t kafka_varint_size(int32_t v)
 {
-    return kafka_uvarint_size(((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+    return kafka_uvarint_size(kafka_zigzag32(v));
 }
 
 size_t kafka_varlong_size(int64_t v)
 {
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    uint64_t u = kafka_zigzag64(v);
     size_t n = 1;
     while (u >= 0x80) {
         u >>= 7;

@@ -172,6 +172,18 @@ void kafka_write_empty_tags(kafka_writer *w);
 /* Patches a big-endian int32 at byte offset off (written earlier). */
 void kafka_writer_patch_i32(kafka_writer *w, size_t off, int32_t v);
 
+/* Zigzag coding of signed varints (0, -1, 1, -2 ... as 0, 1, 2, 3 ...),
+ * without shifting a negative value. */
+static inline uint32_t kafka_zigzag32(int32_t v)
+{
+    return ((uint32_t)v << 1) ^ (v < 0 ? UINT32_MAX : 0);
+}
+
+static inline uint64_t kafka_zigzag64(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
 /* Sizes of the varint encodings, for callers that lay out by hand. */
 size_t kafka_uvarint_size(uint32_t v);
 size_t kafka_varint_size(int32_t v);
