@@ -5,7 +5,9 @@
  * out of bounds or allocating much beyond the input's size; what decodes
  * must re-encode, and the re-encoding must decode to itself. The record
  * batches of a Produce and the consumer-protocol payloads of JoinGroup
- * and SyncGroup are decoded too, as the gateway would.
+ * and SyncGroup are decoded too, as the gateway would. The bytes after
+ * the header are also decoded as a response body of the same API and
+ * version, for the client side of the codecs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +19,43 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Decoded once more from its own encoding, a body must encode the same. */
-static void reencode(const kafka_request *req, kafka_arena *a)
+static void reencode(const void *body, kafka_arena *a, int16_t key, int16_t v,
+                     bool response)
 {
-    int16_t key = req->header.api_key, v = req->header.api_version;
+    const kafka_api_info *api = kafka_api_lookup(key);
     kafka_writer w1, w2;
     kafka_writer_init(&w1);
     kafka_writer_init(&w2);
-    if (kafka_body_encode(&w1, req->body, key, v, false) != 0)
+    if (kafka_body_encode(&w1, body, key, v, response) != 0)
         abort();
-    void *again = kafka_arena_alloc(a, req->api->req_size);
+    void *again =
+        kafka_arena_alloc(a, response ? api->resp_size : api->req_size);
     kafka_reader r;
     kafka_reader_init(&r, w1.buf, w1.len);
-    if (!again || kafka_body_decode(again, a, &r, key, v, false) != 0 ||
+    if (!again || kafka_body_decode(again, a, &r, key, v, response) != 0 ||
         kafka_reader_remaining(&r) != 0)
         abort();
-    if (kafka_body_encode(&w2, again, key, v, false) != 0 || w1.len != w2.len ||
-        (w1.len && memcmp(w1.buf, w2.buf, w1.len) != 0))
+    if (kafka_body_encode(&w2, again, key, v, response) != 0 ||
+        w1.len != w2.len || (w1.len && memcmp(w1.buf, w2.buf, w1.len) != 0))
         abort();
     kafka_writer_free(&w1);
     kafka_writer_free(&w2);
+}
+
+/* The body as a response of the header's API and version. */
+static void as_response(const uint8_t *buf, size_t len, kafka_arena *a)
+{
+    kafka_reader r;
+    kafka_req_header h;
+    kafka_reader_init(&r, buf, len);
+    if (kafka_req_header_decode(&h, &r) != 0 ||
+        !kafka_api_supported(h.api_key, h.api_version))
+        return;
+    const kafka_api_info *api = kafka_api_lookup(h.api_key);
+    void *body = kafka_arena_alloc(a, api->resp_size);
+    if (body &&
+        kafka_body_decode(body, a, &r, h.api_key, h.api_version, true) == 0)
+        reencode(body, a, h.api_key, h.api_version, true);
 }
 
 static void payloads(const kafka_request *req, kafka_arena *a)
@@ -87,9 +107,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kafka_arena_init(&a, 64 * len + (1 << 20));
     kafka_request req;
     if (kafka_request_decode(&req, &a, buf, len) == 0) {
-        reencode(&req, &a);
+        reencode(req.body, &a, req.header.api_key, req.header.api_version,
+                 false);
         payloads(&req, &a);
     }
+    as_response(buf, len, &a);
     /* An answer can always be encoded, even to an unsupported version. */
     kafka_api_versions_resp resp;
     kafka_writer w;
