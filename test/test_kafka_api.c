@@ -293,6 +293,53 @@ static void every_api_round_trips_at_every_version(void **state)
             }
 }
 
+/* Decoding under an arena limit below what a message needs fails with
+ * NOMEM and nothing worse, at every point where it allocates; from the
+ * limit it needs on, it succeeds. */
+static void decoding_fails_cleanly_under_any_arena_limit(void **state)
+{
+    (void)state;
+    size_t n;
+    const kafka_api_info *apis = kafka_api_all(&n);
+    for (size_t i = 0; i < n; i++)
+        for (int resp = 0; resp < 2; resp++) {
+            const kafka_api_info *api = &apis[i];
+            int16_t v = api->max_version;
+            const kafka_schema *s = resp ? api->resp : api->req;
+            bool flex = kafka_api_flexible(api->key, v);
+            kafka_arena a;
+            kafka_arena_init(&a, 0);
+            uint64_t seed = 99 + i;
+            uint8_t *msg = kafka_arena_alloc(&a, s->size);
+            fill_struct(s, msg, &a, &seed, v, flex, 0);
+            kafka_writer w;
+            kafka_writer_init(&w);
+            ok(kafka_body_encode(&w, msg, api->key, v, resp));
+            bool succeeded = false;
+            for (size_t limit = 16; limit <= 32768 && !succeeded; limit += 16) {
+                kafka_arena lim;
+                kafka_arena_init(&lim, limit);
+                uint8_t out[1024];
+                assert_true(s->size <= sizeof out);
+                kafka_reader r;
+                kafka_reader_init(&r, w.buf, w.len);
+                int rc = kafka_body_decode(out, &lim, &r, api->key, v, resp);
+                if (rc == 0) {
+                    compare_struct(s, msg, out, v, flex);
+                    succeeded = true;
+                } else if (rc != KAFKA_ERR_NOMEM) {
+                    fail_msg("%s v%d: %d under a limit of %zu", api->name, v,
+                             rc, limit);
+                }
+                assert_true(lim.total <= limit);
+                kafka_arena_free(&lim);
+            }
+            assert_true(succeeded);
+            kafka_writer_free(&w);
+            kafka_arena_free(&a);
+        }
+}
+
 static void unsupported_versions_are_refused(void **state)
 {
     (void)state;
@@ -665,6 +712,7 @@ int main(void)
         mkdir(corpus_dir, 0755);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_api_round_trips_at_every_version),
+        cmocka_unit_test(decoding_fails_cleanly_under_any_arena_limit),
         cmocka_unit_test(unsupported_versions_are_refused),
         cmocka_unit_test(hostile_counts_and_lengths_fail_small),
         cmocka_unit_test(request_headers_and_unknown_apis),
