@@ -108,7 +108,9 @@ int kafka_batch_decode_records(kafka_batch *out, kafka_arena *a,
 /* Decodes a whole records blob (a Produce partition's records): every
  * batch, parsed and decoded as above, into an arena array. Returns 0 or
  * the first batch's error; *out and *count are set only on success. An
- * empty blob gives zero batches. */
+ * empty blob gives zero batches. max_uncompressed bounds each batch;
+ * the arena's limit bounds them all together (decompressed records are
+ * kept in the arena). */
 int kafka_records_decode(kafka_batch **out, int32_t *count, kafka_arena *a,
                          const uint8_t *blob, size_t len,
                          size_t max_uncompressed);
