@@ -28,6 +28,10 @@ LMDB_LIBS := $(or $(call pc,--libs,lmdb),-llmdb)
 MSGPACK_LIBS := $(or $(call pc,--libs,$(MSGPACK_PC)),-lmsgpackc)
 ZSTD_LIBS := $(or $(call pc,--libs,libzstd),-lzstd)
 DEP_LIBS := $(LMDB_LIBS) $(MSGPACK_LIBS) $(ZSTD_LIBS) -pthread
+# The Kafka codec (kafka/) has dependencies of its own, kept out of
+# librill: it builds into libkafka.a, which is not installed.
+KAFKA_CFLAGS := $(call pc,--cflags,zlib liblz4 libzstd)
+KAFKA_LIBS := $(or $(call pc,--libs,zlib liblz4 libzstd),-lz -llz4 -lzstd) -lsnappy
 CMOCKA_CFLAGS := $(call pc,--cflags,cmocka)
 CMOCKA_LIBS := $(or $(call pc,--libs,cmocka),-lcmocka)
 
@@ -54,6 +58,9 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 STATIC := $(B)/librill.a
 SHARED := $(B)/librill.so.$(VERSION)
 SONAME := librill.so.$(MAJOR)
+KAFKA_SRC := $(wildcard kafka/*.c)
+KAFKA_OBJ := $(KAFKA_SRC:kafka/%.c=$(B)/kafka/%.o)
+KAFKA_LIB := $(B)/libkafka.a
 
 TEST_SRC := $(wildcard test/test_*.c)
 TEST_BIN := $(TEST_SRC:test/%.c=$(B)/test/%)
@@ -64,6 +71,10 @@ FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(B)/fuzz/%-replay)
 # A fuzz target of the tool's argument parser links the parser too.
 FUZZ_EXTRA_fuzz_cli_args := tools/args.c
+FUZZ_EXTRA_fuzz_kafka_request := $(KAFKA_LIB)
+FUZZ_EXTRA_fuzz_kafka_recbatch := $(KAFKA_LIB)
+FUZZ_LIBS_fuzz_kafka_request := $(KAFKA_LIBS)
+FUZZ_LIBS_fuzz_kafka_recbatch := $(KAFKA_LIBS)
 BENCH_BIN := $(B)/bench/rill-bench
 TORTURE_BIN := $(if $(wildcard test/torture.c),$(B)/test/torture)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -74,7 +85,7 @@ TOOL_BIN := $(if $(TOOL_SRC),$(B)/rill)
 
 all: lib examples tool
 
-lib: $(STATIC) $(B)/librill.so
+lib: $(STATIC) $(B)/librill.so $(if $(KAFKA_SRC),$(KAFKA_LIB))
 
 examples: $(EXAMPLE_BIN)
 
@@ -93,6 +104,17 @@ $(B)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/rill.h
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+# The codec uses the library's CRC32C (lib/crc.h), whose object it carries.
+$(B)/kafka/%.o: kafka/%.c $(wildcard kafka/*.h) lib/crc.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(KAFKA_CFLAGS) -Ilib -c $< -o $@
+
+$(KAFKA_LIB): $(KAFKA_OBJ) $(B)/lib/crc.o
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
@@ -138,6 +160,11 @@ $(ABI_BIN): test/abi/older_structs.c $(STATIC) include/rill.h
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
 
+# The codec's suites link libkafka.a and its compression libraries.
+KAFKA_TESTS := $(patsubst test/%.c,%,$(wildcard test/test_kafka_*.c))
+$(foreach t,$(KAFKA_TESTS),$(eval TEST_LDFLAGS_$(t) := $(KAFKA_LIB) $(KAFKA_LIBS)))
+$(KAFKA_TESTS:%=$(B)/test/%): $(KAFKA_LIB) test/kafka_support.h
+
 # The torture program: a short run in `make test`, a long one in
 # `make torture`.
 $(B)/test/torture: test/torture.c $(STATIC) $(TOOL_BIN) include/rill.h
@@ -156,7 +183,7 @@ $(B)/fuzz/%-replay: test/fuzz/%.c test/fuzz/replay.c $(STATIC) $$(FUZZ_EXTRA_$$*
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools $< test/fuzz/replay.c \
-	    $(FUZZ_EXTRA_$*) -o $@ $(ALL_LDFLAGS) $(STATIC) $(DEP_LIBS)
+	    $(FUZZ_EXTRA_$*) -o $@ $(ALL_LDFLAGS) $(STATIC) $(FUZZ_LIBS_$*) $(DEP_LIBS)
 
 # `make test` first makes sure the packages are there (installing them
 # when it can), then builds and runs everything in a fresh make.
@@ -252,7 +279,8 @@ fuzz:
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do \
 	    n=$$(basename $$f .c); \
-	    extra=$$(case $$n in fuzz_cli_args) echo tools/args.c;; esac); \
+	    extra=$$(case $$n in fuzz_cli_args) echo tools/args.c;; \
+	        fuzz_kafka_*) echo $(KAFKA_SRC) $(KAFKA_CFLAGS) $(KAFKA_LIBS);; esac); \
 	    clang $(FUZZ_CFLAGS) $$f $$extra $(LIB_SRC) -o build/fuzz/$$n $(DEP_LIBS) || exit 1; \
 	    mkdir -p build/fuzz/$$n-corpus; \
 	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
@@ -298,7 +326,7 @@ headertest:
 	done
 	! grep -E '#include <(lmdb|msgpack|zstd)' include/rill.h include/rill_retry.h
 
-SOURCES := $(wildcard include/*.h lib/*.[ch] test/*.[ch] test/fuzz/*.c examples/*.c tools/*.[ch] bench/*.[ch])
+SOURCES := $(wildcard include/*.h lib/*.[ch] kafka/*.[ch] test/*.[ch] test/fuzz/*.c examples/*.c tools/*.[ch] bench/*.[ch])
 format:
 	clang-format -i $(SOURCES)
 

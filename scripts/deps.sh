@@ -26,6 +26,9 @@ for group in "$@"; do
         need liblmdb-dev have_header lmdb.h
         need libmsgpack-dev have_header msgpack.h
         need libzstd-dev have_header zstd.h
+        need zlib1g-dev have_header zlib.h
+        need libsnappy-dev have_header snappy-c.h
+        need liblz4-dev have_header lz4frame.h
         need libcmocka-dev sh -c 'printf "#include <stdarg.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <setjmp.h>\n#include <cmocka.h>\n" | ${CC:-cc} -E -x c - '
         ;;
     valgrind) need valgrind command -v valgrind ;;
