@@ -336,8 +336,9 @@ RILL_API int rill_group_describe(rill_group_info **out, rill *r,
         b.g->state = b.g->state_buf;
         snprintf(b.g->protocol, sizeof b.g->protocol, "%s",
                  st.external ? st.protocol : "");
-        qsort(b.g->partitions, b.g->partition_count,
-              sizeof *b.g->partitions, partition_row_cmp);
+        if (b.g->partition_count)
+            qsort(b.g->partitions, b.g->partition_count,
+                  sizeof *b.g->partitions, partition_row_cmp);
         rc = desc_members(&st, live, last_poll, b.g);
     }
     free(live);

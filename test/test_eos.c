@@ -37,6 +37,29 @@ static void count_output(const rill_record *rec, void *arg)
     seen[n]++;
 }
 
+/* Records in the output topic so far. */
+static int64_t outputs(rill *r)
+{
+    int64_t total = 0;
+    for (int p = 0; p < 3; p++) {
+        int64_t first, next;
+        ok(rill_watermarks(&first, &next, r, "orders-enriched", p));
+        total += next;
+    }
+    return total;
+}
+
+/* Waits until the stages wrote past before (they are at work), then a
+ * random few more milliseconds: the kill lands part-way through. */
+static void await_busy(rill *r, int64_t before, uint64_t *seed)
+{
+    int64_t deadline = rill_now_ms(NULL) + 30000;
+    while (outputs(r) <= before && rill_now_ms(NULL) < deadline)
+        rill_wait_change(r, rill_change_seq(r), 100);
+    struct timespec ts = {0, (long)(next_random(seed) % 10) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
 static void killed_stage_outputs_every_order_exactly_once(void **state)
 {
     fixture *f = *state;
@@ -61,14 +84,14 @@ static void killed_stage_outputs_every_order_exactly_once(void **state)
             }
             ok(rill_produce_batch(f->r, m, 100, NULL));
         }
+        int64_t before = outputs(f->r);
         pid_t a = start_stage(f->dir, "10000");
         pid_t b = round % 2 ? start_stage(f->dir, "10000") : -1;
-        struct timespec ts = {0, (long)(5 + next_random(&seed) % 40) * 1000000};
-        nanosleep(&ts, NULL);
+        await_busy(f->r, before, &seed);
         kill(a, SIGKILL);
         assert_int_equal(wait_child(a), 128 + SIGKILL);
         if (b > 0) {
-            nanosleep(&ts, NULL);
+            await_busy(f->r, outputs(f->r), &seed);
             kill(b, SIGKILL);
             assert_int_equal(wait_child(b), 128 + SIGKILL);
         }

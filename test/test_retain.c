@@ -263,7 +263,7 @@ static void compaction_keeps_the_log_start(void **state)
     const char *keys[10] = {"k0", "k1", "k2", "k3", "k4",
                             "k1", "k2", "k3", "k4", "k5"};
     for (int i = 0; i < 10; i++) {
-        char v[8];
+        char v[16];
         snprintf(v, sizeof v, "v%d", i);
         rill_message m = {.topic = "kv", .partition = 0, .key = keys[i],
                           .key_len = 2, .value = v, .value_len = strlen(v)};
