@@ -556,8 +556,8 @@ static int maintain_topic(rill *r, const char *name, retain_stats *st)
 {
     topic_meta t;
     int rc = topic_lookup(&r->env, name, &t);
-    if (rc == RILL_ENOTFOUND)
-        return 0;
+    if (rc)
+        return rc == RILL_ENOTFOUND ? 0 : rc;
     bool deletes = (t.cfg.cleanup_policy & RILL_CLEANUP_DELETE) &&
                    (t.cfg.retention_ms >= 0 || t.cfg.retention_bytes >= 0);
     for (int32_t p = 0; !rc && p < t.cfg.partitions; p++) {
