@@ -49,7 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= sizeof(rill_topic_config)) {
         rill_topic_config in, out;
         memcpy(&in, data, sizeof in);
-        in.retain_groups = name; /* a string, not the input's bytes */
+        /* A whole struct as this header defines it, with a string, not
+         * the input's bytes, for its one pointer (a program's own
+         * pointers are not the library's to check). */
+        in.struct_size = sizeof in;
+        in.retain_groups = name;
         topic_config_resolve(&out, &in);
     }
     free(buf);
